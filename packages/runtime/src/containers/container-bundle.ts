@@ -1,0 +1,83 @@
+/**
+ * @module containers/container-bundle
+ * Prepares and tears down what a container needs to run: the mounted rootfs, its network, the
+ * generated /etc/{hostname,hosts,resolv.conf}, and the OCI bundle's config.json. `teardown` is
+ * idempotent and is what every exit, failed start and removal calls.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { ContainerRecord, ContainerNetwork } from './container-types.js';
+import type { ContainerContext } from './container-context.js';
+import { buildOciSpec } from './oci-spec.js';
+import { mkdirInRoot, resolveUser } from './rootfs-paths.js';
+import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-file.js';
+
+export async function prepareBundle(ctx: ContainerContext, rec: ContainerRecord): Promise<void> {
+  const { snapshotter, mounter, network } = ctx.deps;
+  const bundle = ctx.bundleDir(rec.id);
+  const rootfs = ctx.rootfsDir(rec.id);
+  await fs.mkdir(rootfs, { recursive: true, mode: 0o700 });
+  await mounter.mount(await snapshotter.mounts(rec.snapshotKey), rootfs);
+  const user = await resolveUser(rootfs, rec.config.user);
+  const cwd = rec.config.workingDir || '/';
+  if (cwd !== '/') await mkdirInRoot(rootfs, cwd);
+
+  let netnsPath: string | null | undefined;
+  const mode = rec.hostConfig.networkMode === 'default' ? 'bridge' : rec.hostConfig.networkMode;
+  if (network) {
+    const att = await network.attach({ containerId: rec.id, mode, hostname: rec.config.hostname });
+    netnsPath = att.netnsPath;
+    rec.network = {
+      ipAddress: att.ipAddress, ipPrefixLen: att.ipPrefixLen, gateway: att.gateway, macAddress: att.macAddress,
+      networkName: att.networkName, ...(att.netnsPath ? { netnsPath: att.netnsPath } : {}),
+    };
+  } else {
+    netnsPath = mode === 'host' ? null : undefined;
+  }
+
+  const etc = await writeEtcFiles(ctx, rec, rec.network);
+  const spec = buildOciSpec({
+    record: rec, rootfsPath: rootfs, user, cwd, cgroupsPath: ctx.cgroupsPath(rec.id), netnsPath,
+    etcFiles: etc, defaultPidsLimit: ctx.deps.defaultPidsLimit,
+  });
+  await writeJsonAtomic(path.join(bundle, 'config.json'), spec);
+}
+
+async function writeEtcFiles(ctx: ContainerContext, rec: ContainerRecord, net: ContainerNetwork | undefined) {
+  const dir = ctx.deps.repo.dir(rec.id);
+  const hostname = path.join(dir, 'hostname');
+  const hosts = path.join(dir, 'hosts');
+  const resolvConf = path.join(dir, 'resolv.conf');
+  const hostLine = net?.ipAddress ? `${net.ipAddress}\t${rec.config.hostname}\n` : '';
+  const extra = rec.hostConfig.extraHosts.map((h) => {
+    const i = h.indexOf(':');
+    return `${h.slice(i + 1)}\t${h.slice(0, i)}\n`;
+  }).join('');
+  await writeFileAtomic(hostname, `${rec.config.hostname}\n`, 0o644);
+  await writeFileAtomic(hosts,
+    '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\n' +
+    'ff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n' + extra + hostLine, 0o644);
+  await writeFileAtomic(resolvConf, await resolvConfFor(rec), 0o644);
+  return { hostname, hosts, resolvConf };
+}
+
+/** The host's resolv.conf minus loopback resolvers (unreachable from a container netns), like Docker. */
+async function resolvConfFor(rec: ContainerRecord): Promise<string> {
+  let host = '';
+  try { host = await fs.readFile('/etc/resolv.conf', 'utf8'); } catch { /* none */ }
+  const lines = host.split('\n').filter((l) => !/^\s*nameserver\s+(127\.|::1)/.test(l));
+  if (rec.hostConfig.dns.length) {
+    return [...lines.filter((l) => !/^\s*nameserver/.test(l)), ...rec.hostConfig.dns.map((d) => `nameserver ${d}`)].join('\n') + '\n';
+  }
+  if (!lines.some((l) => /^\s*nameserver/.test(l))) lines.push('nameserver 8.8.8.8', 'nameserver 8.8.4.4');
+  return lines.join('\n').trim() + '\n';
+}
+
+/** Releases everything a run took: task, mount, network. Safe to call repeatedly. */
+export async function teardown(ctx: ContainerContext, rec: ContainerRecord): Promise<void> {
+  const { tasks, mounter, network, logger } = ctx.deps;
+  await tasks.delete(rec.id).catch((err) => logger.warn('runc delete failed', { id: rec.id, err }));
+  await mounter.unmount(ctx.rootfsDir(rec.id)).catch((err) => logger.warn('unmount failed', { id: rec.id, err }));
+  if (network) await network.detach(rec.id).catch((err) => logger.warn('network detach failed', { id: rec.id, err }));
+  delete rec.network;
+}

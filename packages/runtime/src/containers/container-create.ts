@@ -1,0 +1,134 @@
+/**
+ * @module containers/container-create
+ * Turns a create request plus the image's config into a container record (moby's merge rules:
+ * an explicit entrypoint drops the image's CMD; env is merged by key; labels are merged) and
+ * prepares the writable snapshot. Nothing is left behind when any step fails.
+ */
+import path from 'node:path';
+import type { ContainerConfig, ContainerCreateSpec, ContainerRecord, HostConfig } from './container-types.js';
+import type { ImageRecord } from '../images/image-types.js';
+import type { ContainerContext } from './container-context.js';
+import { newContainerId, randomName, validateName } from '../ids/container-id.js';
+import { errors } from '../errors/engine-error.js';
+
+export function mergeEnv(base: readonly string[], over: readonly string[]): string[] {
+  const key = (e: string) => e.split('=', 1)[0]!;
+  const out = [...base];
+  for (const e of over) {
+    const i = out.findIndex((b) => key(b) === key(e));
+    if (i >= 0) out[i] = e; else out.push(e);
+  }
+  return out;
+}
+
+export function defaultHostConfig(h: Partial<HostConfig>): HostConfig {
+  return {
+    autoRemove: h.autoRemove ?? false,
+    restartPolicy: h.restartPolicy ?? { name: 'no', maximumRetryCount: 0 },
+    networkMode: h.networkMode || 'bridge',
+    binds: h.binds ?? [],
+    portBindings: h.portBindings ?? {},
+    privileged: h.privileged ?? false,
+    readonlyRootfs: h.readonlyRootfs ?? false,
+    capAdd: h.capAdd ?? [],
+    capDrop: h.capDrop ?? [],
+    securityOpt: h.securityOpt ?? [],
+    memory: h.memory ?? 0,
+    memorySwap: h.memorySwap ?? 0,
+    nanoCpus: h.nanoCpus ?? 0,
+    cpuShares: h.cpuShares ?? 0,
+    pidsLimit: h.pidsLimit ?? null,
+    consoleSize: h.consoleSize ?? [0, 0],
+    init: h.init ?? false,
+    logConfig: h.logConfig ?? { type: 'k8s-file', config: {} },
+    extraHosts: h.extraHosts ?? [],
+    dns: h.dns ?? [],
+  };
+}
+
+export function mergeConfig(id: string, spec: ContainerCreateSpec, image: ImageRecord): { config: ContainerConfig; path: string; args: string[] } {
+  const u = spec.config;
+  const ic = image.config;
+  let entrypoint: string[] | null;
+  let cmd: string[] | null;
+  const userEp = u.entrypoint;
+  if (userEp && userEp.length > 0 && !(userEp.length === 1 && userEp[0] === '')) {
+    entrypoint = [...userEp];
+    cmd = u.cmd && u.cmd.length ? [...u.cmd] : null;
+  } else {
+    cmd = u.cmd && u.cmd.length ? [...u.cmd] : ic.cmd ? [...ic.cmd] : null;
+    // An explicit empty entrypoint ("--entrypoint ''") clears the image's.
+    entrypoint = userEp === undefined || userEp === null ? (ic.entrypoint ? [...ic.entrypoint] : null) : null;
+  }
+  const argv = [...(entrypoint ?? []), ...(cmd ?? [])];
+  if (argv.length === 0) throw errors.invalid('No command specified');
+  const config: ContainerConfig = {
+    hostname: u.hostname || id.slice(0, 12),
+    domainname: u.domainname ?? '',
+    user: u.user ?? ic.user ?? '',
+    attachStdin: u.attachStdin ?? false,
+    attachStdout: u.attachStdout ?? false,
+    attachStderr: u.attachStderr ?? false,
+    exposedPorts: { ...(ic.exposedPorts ?? {}), ...(u.exposedPorts ?? {}) },
+    tty: u.tty ?? false,
+    openStdin: u.openStdin ?? false,
+    stdinOnce: u.stdinOnce ?? false,
+    env: mergeEnv(ic.env ?? [], u.env ?? []),
+    cmd,
+    entrypoint,
+    image: u.image,
+    volumes: { ...(ic.volumes ?? {}), ...(u.volumes ?? {}) },
+    workingDir: u.workingDir || ic.workingDir || '',
+    labels: { ...(ic.labels ?? {}), ...(u.labels ?? {}) },
+    ...(u.stopSignal ?? ic.stopSignal ? { stopSignal: u.stopSignal ?? ic.stopSignal } : {}),
+    ...(u.stopTimeout !== undefined ? { stopTimeout: u.stopTimeout } : {}),
+  };
+  if (config.workingDir && !path.posix.isAbsolute(config.workingDir)) {
+    throw errors.invalid(`the working directory '${config.workingDir}' is invalid, it needs to be an absolute path`);
+  }
+  return { config, path: argv[0]!, args: argv.slice(1) };
+}
+
+const SUPPORTED_NETWORK_MODES = /^(bridge|default|none|host)$/;
+
+export async function createContainer(ctx: ContainerContext, spec: ContainerCreateSpec): Promise<{ id: string; warnings: string[] }> {
+  const { repo, snapshotter } = ctx.deps;
+  const hostConfig = defaultHostConfig(spec.hostConfig);
+  if (!SUPPORTED_NETWORK_MODES.test(hostConfig.networkMode)) {
+    throw errors.notFoundMessage(`network ${hostConfig.networkMode} not found`);
+  }
+  if (hostConfig.restartPolicy.name !== 'no' && hostConfig.autoRemove) {
+    throw errors.invalid('can\'t create \'AutoRemove\' container with restart policy');
+  }
+  const image = await ctx.deps.images.resolve(spec.config.image);
+  const id = newContainerId();
+  const name = spec.name ? validateName(spec.name) : randomName((n) => !!ctx.nameTaken(n) || ctx.reservedNames.has(n));
+  const holder = ctx.nameTaken(name);
+  if (holder || ctx.reservedNames.has(name)) {
+    throw errors.conflict(`Conflict. The container name "/${name}" is already in use by container "${holder?.id ?? 'being created'}". You have to remove (or rename) that container to be able to reuse that name.`);
+  }
+  const { config, path: p, args } = mergeConfig(id, spec, image);
+  ctx.reservedNames.add(name);
+  try {
+    await snapshotter.prepare(id, image.chainId);
+    const rec: ContainerRecord = {
+      id, name, created: new Date().toISOString(), path: p, args, config, hostConfig,
+      image: image.id,
+      state: { status: 'created', pid: 0, exitCode: 0, error: '', startedAt: null, finishedAt: null, oomKilled: false, restartCount: 0 },
+      snapshotKey: id,
+      logPath: path.join(repo.dir(id), 'ctr.log'),
+      generation: 0,
+    };
+    try {
+      await repo.put(rec);
+    } catch (err) {
+      await snapshotter.remove(id).catch(() => undefined);
+      await repo.delete(id).catch(() => undefined);
+      throw err;
+    }
+    ctx.publish(rec, 'create');
+    return { id, warnings: (spec.ignored ?? []).map((f) => `${f} is not supported by Berth and was ignored`) };
+  } finally {
+    ctx.reservedNames.delete(name);
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * @module containers/container-lifecycle
+ * start, exit handling, stop, kill, pause/unpause and removal. Each operation follows one shape:
+ * resolve → lock → re-read → decide() → act → transition(). Waiting for an exit never holds the
+ * lock, because the exit handler needs it.
+ */
+import { promises as fs } from 'node:fs';
+import type { ContainerRecord } from './container-types.js';
+import { ACTIVE, type ContainerContext } from './container-context.js';
+import { decide } from './status.js';
+import { prepareBundle, teardown } from './container-bundle.js';
+import type { TaskExit } from '../task/task-manager.js';
+import { codeOf, engineErrorOf, errors } from '../errors/engine-error.js';
+import { parseSignal } from '../util/signals.js';
+import type { OpResult } from '../services.js';
+
+const KILL_WAIT_MS = 10_000;
+
+function verdictOrThrow(op: Parameters<typeof decide>[0], rec: ContainerRecord, force = false): 'proceed' | 'noop' {
+  const v = decide(op, rec.state.status, { force, name: rec.name });
+  if (v.kind === 'reject') throw errors.conflict(v.reason, { id: rec.id });
+  return v.kind;
+}
+
+/** Docker's exit code for a process that could not be started (the CLI uses these too). */
+function startFailureExitCode(message: string): number {
+  if (/no such file or directory|executable file not found|not found/i.test(message)) return 127;
+  if (/permission denied/i.test(message)) return 126;
+  return 128;
+}
+
+export async function startContainer(ctx: ContainerContext, ref: string): Promise<OpResult> {
+  const id = ctx.resolve(ref).id;
+  return ctx.locks.with(id, async () => {
+    const rec = ctx.current(id, ref);
+    if (verdictOrThrow('start', rec) === 'noop') return { changed: false };
+    await startLocked(ctx, rec);
+    return { changed: true };
+  });
+}
+
+export async function startLocked(ctx: ContainerContext, rec: ContainerRecord): Promise<void> {
+  const { tasks } = ctx.deps;
+  await ctx.transition(rec, 'starting', { error: '' });
+  try {
+    await fs.rm(ctx.bundleDir(rec.id), { recursive: true, force: true }).catch(() => undefined);
+    await prepareBundle(ctx, rec);
+    await tasks.clearExit(rec.id);
+    const { pid } = await tasks.create({
+      id: rec.id, bundleDir: ctx.bundleDir(rec.id), logPath: rec.logPath, logMaxSize: ctx.deps.logMaxSize,
+      tty: rec.config.tty, stdin: rec.config.openStdin, stdinOnce: rec.config.stdinOnce, name: rec.name,
+    });
+    if (rec.config.tty) {
+      const [h, w] = rec.hostConfig.consoleSize;
+      await tasks.resize(ctx.bundleDir(rec.id), { rows: h > 0 ? h : 24, cols: w > 0 ? w : 80 }).catch(() => undefined);
+    }
+    await connectPendingAttach(ctx, rec);
+    await tasks.start(rec.id);
+    rec.generation += 1;
+    await ctx.transition(rec, 'running', { pid, startedAt: new Date().toISOString(), exitCode: 0, oomKilled: false, finishedAt: rec.state.finishedAt }, { action: 'start' });
+  } catch (err) {
+    await teardown(ctx, rec);
+    const message = engineErrorOf(err)?.message ?? (err as Error).message;
+    const exitCode = startFailureExitCode(message);
+    await ctx.transition(rec, rec.state.startedAt ? 'exited' : 'created', { pid: 0, exitCode, error: message, finishedAt: new Date().toISOString() });
+    for (const s of ctx.pendingAttach.get(rec.id) ?? []) s.finish();
+    ctx.pendingAttach.delete(rec.id);
+    ctx.waits.exited(rec.id, { exitCode, error: message });
+    if (codeOf(err) === 'INTERNAL' && !engineErrorOf(err)) throw errors.internal(`failed to start container ${rec.id.slice(0, 12)}: ${message}`, err);
+    throw err;
+  }
+}
+
+async function connectPendingAttach(ctx: ContainerContext, rec: ContainerRecord): Promise<void> {
+  const sessions = ctx.pendingAttach.get(rec.id);
+  if (!sessions?.size) return;
+  ctx.pendingAttach.delete(rec.id);
+  for (const s of sessions) {
+    if (s.isDetached) continue;
+    try {
+      s.connect(await ctx.deps.tasks.attach(rec.id, ctx.bundleDir(rec.id)));
+    } catch (err) {
+      ctx.deps.logger.warn('attach before start failed', { id: rec.id, err });
+      s.finish();
+    }
+  }
+}
+
+/** Folds an observed task exit into the record. Runs under the container's lock. */
+export async function handleExit(ctx: ContainerContext, exit: TaskExit): Promise<void> {
+  await ctx.locks.with(exit.id, async () => {
+    const rec = ctx.deps.repo.get(exit.id);
+    if (!rec || !ACTIVE.includes(rec.state.status)) return;
+    await teardown(ctx, rec);
+    await ctx.transition(rec, 'exited', {
+      pid: 0, exitCode: exit.exitCode, finishedAt: exit.exitedAt, oomKilled: exit.oomKilled,
+    }, { action: 'die', attributes: { exitCode: String(exit.exitCode) } });
+    if (exit.oomKilled) ctx.publish(rec, 'oom');
+    for (const s of ctx.pendingAttach.get(rec.id) ?? []) s.finish();
+    ctx.pendingAttach.delete(rec.id);
+    ctx.waits.exited(rec.id, { exitCode: exit.exitCode });
+    if (rec.hostConfig.autoRemove) await removeLocked(ctx, rec.id);
+  });
+}
+
+function timeout<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let t: NodeJS.Timeout;
+  return Promise.race([p, new Promise<'timeout'>((r) => { t = setTimeout(() => r('timeout'), ms); })]).finally(() => clearTimeout(t));
+}
+
+async function signalTask(ctx: ContainerContext, rec: ContainerRecord, signal: string): Promise<void> {
+  try {
+    await ctx.deps.tasks.kill(rec.id, signal, { all: false });
+  } catch (err) {
+    // The process may have exited between our check and the signal; the exit handler takes over.
+    if (codeOf(err) !== 'NOT_FOUND' && codeOf(err) !== 'CONFLICT') throw err;
+  }
+}
+
+export async function stopContainer(ctx: ContainerContext, ref: string, opts: { timeoutSec?: number; signal?: string } = {}): Promise<OpResult> {
+  const id = ctx.resolve(ref).id;
+  let exited: Promise<unknown> | undefined;
+  let grace = 10;
+  const result = await ctx.locks.with(id, async (): Promise<OpResult> => {
+    const rec = ctx.current(id, ref);
+    if (verdictOrThrow('stop', rec) === 'noop') return { changed: false };
+    const sig = opts.signal || rec.config.stopSignal || 'TERM';
+    parseSignal(sig);
+    grace = opts.timeoutSec ?? rec.config.stopTimeout ?? 10;
+    exited = ctx.waits.add(id, 'next-exit');
+    const wasPaused = rec.state.status === 'paused';
+    await ctx.transition(rec, 'stopping');
+    await signalTask(ctx, rec, grace === 0 ? 'KILL' : sig);
+    if (wasPaused) await ctx.deps.tasks.resume(id).catch(() => undefined);
+    return { changed: true };
+  });
+  if (!exited) return result;
+  if (grace < 0 || (await timeout(exited, grace * 1000)) !== 'timeout') return result;
+  await ctx.locks.with(id, async () => {
+    const rec = ctx.deps.repo.get(id);
+    if (rec && ACTIVE.includes(rec.state.status)) await signalTask(ctx, rec, 'KILL');
+  });
+  if ((await timeout(exited, KILL_WAIT_MS)) === 'timeout') throw errors.unavailable(`container ${id.slice(0, 12)} did not exit after SIGKILL`);
+  return result;
+}
+
+export async function killContainer(ctx: ContainerContext, ref: string, signal = 'KILL'): Promise<void> {
+  const n = parseSignal(signal);
+  const id = ctx.resolve(ref).id;
+  let exited: Promise<unknown> | undefined;
+  await ctx.locks.with(id, async () => {
+    const rec = ctx.current(id, ref);
+    verdictOrThrow('kill', rec);
+    if (n === 9) exited = ctx.waits.add(id, 'next-exit');
+    await signalTask(ctx, rec, String(n));
+    if (n === 9 && rec.state.status === 'paused') await ctx.deps.tasks.resume(id).catch(() => undefined);
+  });
+  // Like moby, a SIGKILL returns once the container is really down.
+  if (exited) await timeout(exited, KILL_WAIT_MS);
+}
+
+export async function pauseContainer(ctx: ContainerContext, ref: string, pause: boolean): Promise<void> {
+  const id = ctx.resolve(ref).id;
+  await ctx.locks.with(id, async () => {
+    const rec = ctx.current(id, ref);
+    verdictOrThrow(pause ? 'pause' : 'unpause', rec);
+    if (pause) await ctx.deps.tasks.pause(id); else await ctx.deps.tasks.resume(id);
+    await ctx.transition(rec, pause ? 'paused' : 'running', {}, { action: pause ? 'pause' : 'unpause' });
+  });
+}
+
+export async function removeContainer(ctx: ContainerContext, ref: string, opts: { force?: boolean } = {}): Promise<void> {
+  const id = ctx.resolve(ref).id;
+  let exited: Promise<unknown> | undefined;
+  await ctx.locks.with(id, async () => {
+    const rec = ctx.current(id, ref);
+    verdictOrThrow('remove', rec, opts.force);
+    if (ACTIVE.includes(rec.state.status)) {
+      exited = ctx.waits.add(id, 'next-exit');
+      await signalTask(ctx, rec, 'KILL');
+      if (rec.state.status === 'paused') await ctx.deps.tasks.resume(id).catch(() => undefined);
+    }
+  });
+  if (exited && (await timeout(exited, KILL_WAIT_MS)) === 'timeout') {
+    throw errors.unavailable(`could not kill running container ${id.slice(0, 12)}, cannot remove`);
+  }
+  await ctx.locks.with(id, () => removeLocked(ctx, id));
+}
+
+export async function removeLocked(ctx: ContainerContext, id: string): Promise<void> {
+  const rec = ctx.deps.repo.get(id);
+  if (!rec) return;
+  const { snapshotter, tasks, repo, logger } = ctx.deps;
+  if (rec.state.status !== 'removing') await ctx.transition(rec, 'removing');
+  try {
+    await teardown(ctx, rec);
+    if (await snapshotter.exists(rec.snapshotKey)) await snapshotter.remove(rec.snapshotKey);
+    await tasks.clearExit(id).catch(() => undefined);
+    await fs.rm(ctx.bundleDir(id), { recursive: true, force: true });
+    await repo.delete(id);
+  } catch (err) {
+    logger.error('container removal failed', { id, err });
+    await ctx.transition(rec, 'dead', { error: `removal failed: ${(err as Error).message}` });
+    throw err;
+  }
+  for (const s of ctx.pendingAttach.get(id) ?? []) s.finish();
+  ctx.pendingAttach.delete(id);
+  ctx.waits.removed(id, { exitCode: rec.state.exitCode });
+  ctx.publish(rec, 'destroy');
+}

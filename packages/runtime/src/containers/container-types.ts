@@ -1,0 +1,183 @@
+/**
+ * @module containers/container-types
+ * Domain types of containers (camelCase; Docker's PascalCase wire shapes live in apps/engine mappers).
+ */
+import type { ContainerStatus } from './status.js';
+
+export type RestartPolicy = { name: 'no' | 'always' | 'unless-stopped' | 'on-failure'; maximumRetryCount: number };
+
+/** What a container runs: the image's config merged with the create request. */
+export interface ContainerConfig {
+  hostname: string;
+  domainname: string;
+  user: string;
+  attachStdin: boolean;
+  attachStdout: boolean;
+  attachStderr: boolean;
+  exposedPorts: Record<string, Record<string, never>>;
+  tty: boolean;
+  openStdin: boolean;
+  stdinOnce: boolean;
+  env: string[];
+  /** As requested (null = take the image's). */
+  cmd: string[] | null;
+  entrypoint: string[] | null;
+  /** The image reference as the user typed it. */
+  image: string;
+  volumes: Record<string, Record<string, never>>;
+  workingDir: string;
+  labels: Record<string, string>;
+  stopSignal?: string;
+  stopTimeout?: number;
+}
+
+export interface HostConfig {
+  autoRemove: boolean;
+  restartPolicy: RestartPolicy;
+  networkMode: string;
+  binds: string[];
+  portBindings: Record<string, { hostIp: string; hostPort: string }[]>;
+  privileged: boolean;
+  readonlyRootfs: boolean;
+  capAdd: string[];
+  capDrop: string[];
+  securityOpt: string[];
+  memory: number;
+  memorySwap: number;
+  nanoCpus: number;
+  cpuShares: number;
+  pidsLimit: number | null;
+  consoleSize: [number, number];
+  init: boolean;
+  logConfig: { type: string; config: Record<string, string> };
+  extraHosts: string[];
+  dns: string[];
+}
+
+/** A create request after wire parsing (fields not given are left to defaults in the service). */
+export interface ContainerCreateSpec {
+  name?: string;
+  config: Partial<ContainerConfig> & { image: string };
+  hostConfig: Partial<HostConfig>;
+  /** Wire fields the engine does not act on; reported back as create warnings. */
+  ignored?: string[];
+}
+
+export interface ContainerState {
+  status: ContainerStatus;
+  pid: number;
+  exitCode: number;
+  error: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  oomKilled: boolean;
+  restartCount: number;
+}
+
+/** The persisted record; the single source of truth for a container. */
+export interface ContainerRecord {
+  id: string;
+  name: string;
+  created: string;
+  /** Resolved process: path + args after merging entrypoint and cmd. */
+  path: string;
+  args: string[];
+  config: ContainerConfig;
+  hostConfig: HostConfig;
+  /** Image id (sha256:…). */
+  image: string;
+  state: ContainerState;
+  /** Snapshot key of the container's writable layer. */
+  snapshotKey: string;
+  logPath: string;
+  /** A bumped counter; lets readers detect a restart between two reads. */
+  generation: number;
+  network?: ContainerNetwork;
+}
+
+export interface ContainerNetwork {
+  ipAddress: string;
+  ipPrefixLen: number;
+  gateway: string;
+  macAddress: string;
+  networkName: string;
+  netnsPath?: string;
+  endpointId?: string;
+}
+
+export interface ContainerDetail extends ContainerRecord {
+  /** overlay dirs, for Docker's GraphDriver.Data */
+  graphDriver: { name: string; data: Record<string, string> };
+  resolvConfPath: string;
+  hostnamePath: string;
+  hostsPath: string;
+}
+
+export type ContainerSummary = ContainerRecord;
+
+export interface ContainerFilter {
+  all?: boolean;
+  limit?: number;
+  /** Docker filters, already split into typed lists. */
+  ids?: string[];
+  names?: string[];
+  labels?: string[]; // "key" or "key=value"
+  statuses?: string[]; // Docker states
+  ancestors?: string[]; // image refs or ids
+  exited?: number[];
+  before?: string;
+  since?: string;
+}
+
+export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
+export type WaitResult = { exitCode: number; error?: string };
+
+export type StdStream = 'stdout' | 'stderr';
+
+export interface LogEntry {
+  stream: StdStream;
+  /** RFC 3339 with nanoseconds, UTC ("2026-11-29T11:53:11.180286505Z"). */
+  time: string;
+  /** Content with its trailing "\n" when the line was complete. */
+  data: Buffer;
+}
+
+export interface LogOptions {
+  follow?: boolean;
+  stdout?: boolean;
+  stderr?: boolean;
+  /** unix seconds (fractional) */
+  since?: number;
+  until?: number;
+  tail?: number | 'all';
+  signal?: AbortSignal;
+}
+
+export interface OutputChunk {
+  stream: StdStream;
+  data: Buffer;
+}
+
+/**
+ * A live attachment to a container's stdio. Output ends when the container exits
+ * or the session is detached.
+ */
+export interface AttachSession {
+  readonly tty: boolean;
+  readonly output: AsyncIterable<OutputChunk>;
+  writeStdin(data: Buffer): void;
+  /** Half-close: the container sees EOF on stdin (unless it keeps stdin open). */
+  closeStdin(): void;
+  /** Leave the container running; ends `output`. */
+  detach(): void;
+}
+
+export interface AttachOptions {
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  /** Replay the log before attaching (Docker's `logs=1`). */
+  logs?: boolean;
+  stream?: boolean;
+  signal?: AbortSignal;
+}

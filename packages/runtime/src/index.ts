@@ -1,0 +1,10 @@
+/**
+ * @module @berth/runtime
+ * Public surface for transports: the EngineServices facade, domain types, errors and the status
+ * machine. Transports must not import anything deeper.
+ */
+export * from './services.js';
+export * from './containers/container-types.js';
+export * from './containers/status.js';
+export * from './images/image-types.js';
+export * from './errors/engine-error.js';

@@ -1,0 +1,1 @@
+export { testIds } from './test-ids.js';

@@ -1,0 +1,1 @@
+export const testIds = {} as const;

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# setup.sh (`npm run setup`) - install what Berth needs and build it.
+# Idempotent and quick when nothing changed (three checks, no network):
+#   1. Debian packages: apt-get runs only when one of them is missing;
+#   2. npm ci: only when node_modules is missing or package-lock.json (or the Node
+#      version) changed since the last successful install (stamp in node_modules);
+#   3. turbo run build: turbo's cache makes an unchanged build a replay.
+# Works without stdin and under `set -euo pipefail`; needs root (apt, runc, mounts).
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+export TURBO_TELEMETRY_DISABLED=1 TURBO_NO_UPDATE_NOTIFIER=1 NEXT_TELEMETRY_DISABLED=1
+export DEBIAN_FRONTEND=noninteractive
+say() { printf '[setup] %s\n' "$*"; }
+t0=$SECONDS
+
+# ---------------------------------------------------------------- Debian packages --
+# The engine's runtime: runc + conmon run containers, attr for overlay xattrs, iptables
+# for bridge/port rules, busybox-static for the default image, docker-registry for the
+# push/pull tests; file/curl/iproute2 are used by these scripts and ../shared.
+APT_PACKAGES=(runc conmon attr iptables busybox-static docker-registry file curl iproute2)
+# >>> DASHBOARD: packages for the web dashboard and its e2e tests go here, e.g. chromium
+APT_PACKAGES_DASHBOARD=()
+# <<< DASHBOARD
+
+# Two setup runs at once (npm start + npm test) must not both run apt or npm ci.
+exec 9>"/tmp/berth-setup-$(printf '%s' "$ROOT" | cksum | cut -d' ' -f1).lock"
+flock 9
+
+missing=()
+for p in "${APT_PACKAGES[@]}" "${APT_PACKAGES_DASHBOARD[@]}"; do
+  [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" = "install ok installed" ] || missing+=("$p")
+done
+# The docker CLI comes with this machine kind; Debian ships it only inside docker.io.
+command -v docker >/dev/null 2>&1 || missing+=(docker.io)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing Debian packages: ${missing[*]}"
+  # the lock timeout: another checkout's setup may be running apt right now
+  apt_opts=(-qq -o DPkg::Lock::Timeout=300)
+  apt-get "${apt_opts[@]}" update </dev/null || say "apt-get update failed; trying the install anyway"
+  apt-get "${apt_opts[@]}" install -y "${missing[@]}" </dev/null >/tmp/berth-apt.log 2>&1 ||
+    { tail -n 20 /tmp/berth-apt.log >&2; say "apt-get install failed (log: /tmp/berth-apt.log)"; exit 1; }
+else
+  say "Debian packages present"
+fi
+
+# ---------------------------------------------------------------- npm dependencies --
+STAMP=node_modules/.berth-lock-stamp
+want_stamp="$(sha256sum package-lock.json | cut -d' ' -f1) node-$(node -v)"
+if [ ! -d node_modules ] || [ "$(cat "$STAMP" 2>/dev/null || true)" != "$want_stamp" ]; then
+  say "npm ci (node_modules missing or package-lock.json changed)"
+  npm ci --no-audit --no-fund --loglevel=error </dev/null
+  printf '%s\n' "$want_stamp" >"$STAMP"
+else
+  say "node_modules up to date"
+fi
+
+# ---------------------------------------------------------------- build --
+say "building (turbo run build)"
+# node_modules/.bin/turbo rather than npx: same binary, without npx's start-up cost
+build_log=$(mktemp /tmp/bt-build-XXXXXX.log)
+if ! node_modules/.bin/turbo run build --output-logs=errors-only </dev/null >"$build_log" 2>&1; then
+  cat "$build_log" >&2
+  say "build failed (log: $build_log)"
+  exit 1
+fi
+grep -E '^ *(Tasks|Cached):' "$build_log" | sed 's/^ */[setup]   /' || true
+rm -f "$build_log"
+say "done in $((SECONDS - t0)) s"
