@@ -49,8 +49,17 @@ STAMP=node_modules/.berth-lock-stamp
 want_stamp="$(sha256sum package-lock.json | cut -d' ' -f1) node-$(node -v)"
 if [ ! -d node_modules ] || [ "$(cat "$STAMP" 2>/dev/null || true)" != "$want_stamp" ]; then
   say "npm ci (node_modules missing or package-lock.json changed)"
-  npm ci --no-audit --no-fund --loglevel=error </dev/null
-  printf '%s\n' "$want_stamp" >"$STAMP"
+  npm_opts=(--no-audit --no-fund --loglevel=error)
+  if ! npm ci "${npm_opts[@]}" </dev/null 2>/tmp/berth-npm-ci.err; then
+    # npm ci also rejects a lock that lacks an optional dependency this registry does not
+    # have (vite 8.4's napi-windows-process-start-time is a 404 here); npm install skips
+    # such optionals and leaves the lock as it is.
+    grep -m2 -E 'code E|Missing' /tmp/berth-npm-ci.err | sed 's/^/[setup]   /' || true
+    say "npm ci failed; falling back to npm install"
+    npm install "${npm_opts[@]}" </dev/null
+  fi
+  # recomputed: the stamp must describe the lock that is actually installed
+  printf '%s\n' "$(sha256sum package-lock.json | cut -d' ' -f1) node-$(node -v)" >"$STAMP"
 else
   say "node_modules up to date"
 fi

@@ -8,3 +8,6 @@ export * from './containers/container-types.js';
 export * from './containers/status.js';
 export * from './images/image-types.js';
 export * from './errors/engine-error.js';
+export { createEngine, type Engine, type EngineOptions } from './create-engine.js';
+export { createLogger, silentLogger, type Logger, type LogLevel } from './util/logger.js';
+export type { EngineEvent, EventType } from './events/event-bus.js';

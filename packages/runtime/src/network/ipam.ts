@@ -7,7 +7,8 @@
  * (network + 1, or the host part given in the subnet string as with `dockerd --bip`) is never
  * handed out. Allocation continues after `last` instead of taking the lowest free address, so a
  * just-released address is not reused at once while peers may still hold its ARP entry (Docker
- * does the same). Every mutation runs under one mutex and is written atomically before it returns.
+ * does the same). Every mutation runs under one mutex (one FileIpam per file per process) and is written
+ * atomically before it returns.
  */
 import { EngineError, errors } from '../errors/engine-error.js';
 import { readJson, writeJsonAtomic } from '../util/atomic-file.js';
@@ -63,7 +64,6 @@ interface IpamFile {
 
 export class FileIpam {
   private readonly mutex = new Mutex();
-  private state: IpamFile | undefined;
 
   constructor(private readonly file: string, readonly subnet: Subnet) {}
 
@@ -117,21 +117,19 @@ export class FileIpam {
       const draft: IpamFile = { ...current, allocations: { ...current.allocations } };
       const before = JSON.stringify(draft);
       const result = fn(draft);
-      // Write first, then adopt: a failed write must not leave memory ahead of the file.
       if (JSON.stringify(draft) !== before) {
         try {
           await writeJsonAtomic(this.file, draft);
         } catch (err) {
           throw errors.internal(`cannot persist IP allocations to ${this.file}`, err);
         }
-        this.state = draft;
       }
       return result;
     });
   }
 
+  /** Always from disk (a few hundred bytes): no cache that could drift from the file. */
   private async load(): Promise<IpamFile> {
-    if (this.state) return this.state;
     let onDisk: IpamFile | undefined;
     try {
       onDisk = await readJson<IpamFile>(this.file);
@@ -139,9 +137,8 @@ export class FileIpam {
       throw errors.dataLoss(`cannot read IP allocations from ${this.file}`, err);
     }
     // A changed subnet makes the old allocations meaningless; their containers need a new attach.
-    this.state = onDisk && onDisk.subnet === this.subnet.cidr && onDisk.allocations
+    return onDisk && onDisk.subnet === this.subnet.cidr && onDisk.allocations
       ? onDisk
       : { version: 1, subnet: this.subnet.cidr, last: null, allocations: {} };
-    return this.state;
   }
 }
