@@ -38,7 +38,7 @@ berthd_args() {
 }
 
 # ---------------------------------------------------------------- private daemon --
-BP_PID='' BP_DATA='' BP_EXEC='' BP_SOCK='' BP_LOG='' BP_NETNS='' BP_NSX=()
+BP_PID='' BP_DATA='' BP_EXEC='' BP_SOCK='' BP_LOG='' BP_NETNS='' BP_CGROUP='' BP_NSX=()
 
 # berth_private_up TAG : start a throwaway berthd; sets BP_* (BP_NSX: command prefix that
 # runs a command in the daemon's network namespace; empty when BERTH_TEST_NETNS=0 or
@@ -63,6 +63,12 @@ berth_private_up() {
     fi
   fi
   berthd_args "$BP_SOCK" "$BP_DATA" "$BP_EXEC"
+  # own cgroup parent: a daemon may tidy up its parent at boot, so never share /berth
+  BP_CGROUP=/$(basename "$BP_EXEC")
+  BERTHD_ARGS+=(--cgroup-parent "$BP_CGROUP")
+  if [ -z "$BP_NETNS" ]; then   # in the host's netns: keep off the user's berth0 and subnet
+    BERTHD_ARGS+=(--bridge "bt$((RANDOM % 100000))" --bip "10.232.$((RANDOM % 200 + 20)).1/24")
+  fi
   # setsid: a Ctrl-C in the terminal must not reach the daemon before berth_private_down
   # has removed its containers
   "${BP_NSX[@]}" setsid node "$BERTHD_JS" "${BERTHD_ARGS[@]}" </dev/null >"$BP_LOG" 2>&1 &
@@ -91,18 +97,22 @@ berth_private_down() {
   [ -z "$BP_PID" ] || wait "$BP_PID" 2>/dev/null || true
   # Left-overs of this daemon only: monitors (conmon) whose command line names its roots,
   # and container processes whose root directory lies inside its data-root.
-  for p in /proc/[0-9]*; do
-    i=${p#/proc/}
-    if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF -e "$BP_EXEC" -e "$BP_DATA" ||
-       case $(readlink "$p/root" 2>/dev/null) in "$BP_DATA"/*) true ;; *) false ;; esac; then
-      kill -KILL "$i" 2>/dev/null || true
-    fi
+  grep -alsF -e "$BP_EXEC" -e "$BP_DATA" /proc/[0-9]*/cmdline | cut -d/ -f3 |
+    while read -r p; do [ "$p" = "$$" ] || kill -KILL "$p" 2>/dev/null || true; done
+  for p in /proc/[0-9]*/root; do
+    case $(readlink "$p" 2>/dev/null) in "$BP_DATA"/*) i=${p#/proc/}; kill -KILL "${i%/root}" 2>/dev/null || true ;; esac
   done
   # mounts below the roots (overlay rootfs, shm, netns files), deepest first
   awk -v a="$BP_DATA" -v b="$BP_EXEC" '$2==a || $2==b || index($2, a"/")==1 || index($2, b"/")==1 {print $2}' /proc/self/mounts |
     sort -r | while read -r p; do umount -l "$p" 2>/dev/null || true; done
   [ -z "$BP_NETNS" ] || ip netns del "$BP_NETNS" 2>/dev/null || true
+  # its cgroup parent in every hierarchy (v1 controllers and the unified one), leaves first
+  if [ -n "$BP_CGROUP" ]; then
+    for p in /sys/fs/cgroup"$BP_CGROUP" /sys/fs/cgroup/*"$BP_CGROUP"; do
+      [ -d "$p" ] && find "$p" -depth -type d -exec rmdir {} + 2>/dev/null || true
+    done
+  fi
   rm -rf --one-file-system "$BP_DATA" "$BP_EXEC" 2>/dev/null || true
   [ "${BERTH_KEEP_LOG:-0}" = 1 ] || rm -f "$BP_LOG"
-  BP_PID='' BP_DATA='' BP_EXEC='' BP_NETNS='' BP_NSX=()
+  BP_PID='' BP_DATA='' BP_EXEC='' BP_NETNS='' BP_CGROUP='' BP_NSX=()
 }

@@ -56,7 +56,9 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
   const images = new LocalImageService({
     content, snapshotter, store: imageStore, applyLayer,
     inUse: async (imageId) => {
-      const c = repo.all().find((r) => r.image === imageId);
+      // A running user is a hard conflict, so report it first (Docker's order).
+      const users = repo.all().filter((r) => r.image === imageId);
+      const c = users.find((r) => ['running', 'paused', 'starting', 'stopping', 'restarting'].includes(r.state.status)) ?? users[0];
       return c && { containerId: c.id, running: ['running', 'paused', 'starting', 'stopping', 'restarting'].includes(c.state.status) };
     },
     events: (action: string, id: string, attrs: Record<string, string> = {}) => { events.publish('image', action, id, attrs); },

@@ -139,14 +139,14 @@ export function detectCompression(head: Buffer): TarCompression | 'zstd' | 'xz' 
  * Normalizes a member name: leading '/' stripped, empty and '.' components dropped; '' is the root.
  * Throws INVALID_ARGUMENT on `..`, NUL or over-long names.
  */
-export function normalizeEntryPath(name: string, what = 'entry'): string {
-  if (name.includes('\0')) throw badEntry(name, `${what} name contains a NUL byte`);
-  if (Buffer.byteLength(name) > PATH_MAX) throw badEntry(name, `${what} name is longer than ${PATH_MAX} bytes`);
+export function normalizeEntryPath(name: string, what = 'entry', entry = name): string {
+  if (name.includes('\0')) throw badEntry(entry, `${what} name contains a NUL byte`);
+  if (Buffer.byteLength(name) > PATH_MAX) throw badEntry(entry, `${what} name is longer than ${PATH_MAX} bytes`);
   const parts: string[] = [];
   for (const c of name.split('/')) {
     if (c === '' || c === '.') continue;
-    if (c === '..') throw badEntry(name, `${what} path contains '..'`);
-    if (Buffer.byteLength(c) > NAME_MAX) throw badEntry(name, `${what} path component is longer than ${NAME_MAX} bytes`);
+    if (c === '..') throw badEntry(entry, `${what} path contains '..'`);
+    if (Buffer.byteLength(c) > NAME_MAX) throw badEntry(entry, `${what} path component is longer than ${NAME_MAX} bytes`);
     parts.push(c);
   }
   return parts.join('/');
@@ -248,7 +248,7 @@ class EntryRules {
     const link = h.linkname ?? '';
     if (link === '') throw badEntry(h.name, 'hardlink without a target');
     if (link.startsWith('/')) throw badEntry(h.name, `hardlink target ${clip(link)} is absolute`);
-    const t = normalizeEntryPath(link, 'hardlink target');
+    const t = normalizeEntryPath(link, 'hardlink target', h.name);
     if (t === '') throw badEntry(h.name, 'hardlink to the archive root');
     if (t === p) throw badEntry(h.name, 'hardlink to itself');
     this.assertNoSymlinkParent(h.name, t, 'hardlink target');

@@ -21,7 +21,7 @@ export async function buildTar(entries: readonly TestEntry[]): Promise<Buffer> {
   const p = tarPack();
   const chunks: Buffer[] = [];
   const done = new Promise<void>((resolve, reject) => {
-    p.on('data', (c: Buffer) => chunks.push(c));
+    p.on('data', (c: unknown) => { chunks.push(c as Buffer); });
     p.on('end', () => resolve());
     p.on('error', reject);
   });

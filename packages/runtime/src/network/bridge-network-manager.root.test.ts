@@ -65,17 +65,19 @@ describe.skipIf(!isRoot)('BridgeNetworkManager (root)', () => {
     expect(na.macAddress).toBe(`02:42:0a:fa:${octet.toString(16)}:${Number(na.ipAddress.split('.')[3]).toString(16).padStart(2, '0')}`);
     const nsA = mgr.netnsName(a);
     const nsB = mgr.netnsName(b);
-    expect(sh('ip', ['-n', nsA, 'link', 'show', 'eth0'])).toContain(na.macAddress);
-    expect(sh('ip', ['-n', nsA, 'route'])).toContain(`default via ${na.gateway} dev eth0`);
-    expect(ping(nsA, nb.ipAddress)).toContain('1 packets received');
-    expect(ping(nsB, na.ipAddress)).toContain('1 packets received');
-    expect(ping(nsA, na.gateway)).toContain('1 packets received');
-    // ext has no route back to the container subnet: an answer proves the source was masqueraded.
-    expect(ping(nsA, ext.extIp)).toContain('1 packets received');
-    expect(sh('ip', ['netns', 'exec', nsA, 'cat', '/proc/sys/net/ipv6/conf/eth0/disable_ipv6']).trim()).toBe('1');
-
-    await mgr.detach(a);
-    await mgr.detach(b);
+    try {
+      expect(sh('ip', ['-n', nsA, 'link', 'show', 'eth0'])).toContain(na.macAddress);
+      expect(sh('ip', ['-n', nsA, 'route'])).toContain(`default via ${na.gateway} dev eth0`);
+      expect(ping(nsA, nb.ipAddress)).toContain('1 packets received');
+      expect(ping(nsB, na.ipAddress)).toContain('1 packets received');
+      expect(ping(nsA, na.gateway)).toContain('1 packets received');
+      // ext has no route back to the container subnet: an answer proves the source was masqueraded.
+      expect(ping(nsA, ext.extIp)).toContain('1 packets received');
+      expect(sh('ip', ['netns', 'exec', nsA, 'cat', '/proc/sys/net/ipv6/conf/eth0/disable_ipv6']).trim()).toBe('1');
+    } finally {
+      await mgr.detach(a);
+      await mgr.detach(b);
+    }
     await mgr.detach(b); // idempotent
     expect(existsSync(na.netnsPath!)).toBe(false);
     expect(leftovers().links.filter((l) => !l.includes(`${bridge}:`))).toEqual([]);
@@ -97,7 +99,7 @@ describe.skipIf(!isRoot)('BridgeNetworkManager (root)', () => {
   it('clears stale pieces before attaching, and rolls back a failed attach', async () => {
     const id = newId();
     // Leftovers of an earlier life: a device with the veth's name and a pinned netns.
-    sh('ip', ['link', 'add', mgr.vethName(id), 'type', 'dummy']);
+    sh('ip', ['link', 'add', mgr.vethName(id), 'type', 'veth', 'peer', 'name', `bs${tag}`]);
     sh('ip', ['netns', 'add', mgr.netnsName(id)]);
     const ok = await mgr.attach({ containerId: id, mode: 'bridge', hostname: 'x' });
     expect(ping(mgr.netnsName(id), ok.gateway)).toContain('1 packets received');

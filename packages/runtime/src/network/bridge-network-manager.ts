@@ -18,7 +18,7 @@ import { errors, isEngineError, type EngineError } from '../errors/engine-error.
 import { CommandError, run } from '../util/exec-file.js';
 import { FileIpam, macForIp, parseSubnet, type Subnet } from './ipam.js';
 import { firewallNames, installFirewall, removeFirewall, type FirewallNames } from './iptables.js';
-import { KeyedMutex } from './mutex.js';
+import { KeyedMutex, Mutex } from './mutex.js';
 import type { AttachedNetwork, ContainerNetworkConfig, NetworkManager } from './network-manager.js';
 
 export interface BridgeNetworkOptions {
@@ -45,6 +45,7 @@ export class BridgeNetworkManager implements NetworkManager {
   private readonly ipam: FileIpam;
   private readonly fw: FirewallNames;
   private readonly locks = new KeyedMutex();
+  private readonly hostLock = new Mutex();
   private initDone: Promise<void> | undefined;
 
   constructor(opts: BridgeNetworkOptions) {
@@ -62,7 +63,8 @@ export class BridgeNetworkManager implements NetworkManager {
   vethName(containerId: string): string { return `vb${idKey(containerId).slice(0, 11)}`; }
 
   init(): Promise<void> {
-    const p = this.setupHost();
+    // Serialized: two overlapping runs would both try `ip link add` for a missing bridge.
+    const p = this.hostLock.run(() => this.setupHost());
     this.initDone = p;
     p.catch(() => { if (this.initDone === p) this.initDone = undefined; });
     return p;

@@ -9,6 +9,7 @@
  * file appears, when its ctl fifo has no reader (conmon gone) or on untrack().
  */
 import { promises as fs, constants as fsc } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 
 export interface RotatedLog {
   id: string;
@@ -95,7 +96,7 @@ export async function requestReopen(ctlPath: string): Promise<boolean> {
  * with ENXIO instead of hanging when conmon is gone. Returns false in that case.
  */
 export async function writeCtl(ctlPath: string, msg: string): Promise<boolean> {
-  let fh: fs.FileHandle;
+  let fh: FileHandle;
   try {
     fh = await fs.open(ctlPath, fsc.O_WRONLY | fsc.O_NONBLOCK);
   } catch (err) {

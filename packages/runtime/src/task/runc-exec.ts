@@ -17,6 +17,7 @@ import type { OutputChunk } from '../containers/container-types.js';
 import type { ExecHandle } from './task-manager.js';
 import type { RuncExecProcess } from './runc.js';
 import { runcMessage } from './runc.js';
+import { parseSignal } from '../util/signals.js';
 
 const PID_POLL_MS = 10;
 const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
@@ -109,8 +110,8 @@ export async function startRuncExec(
     output,
     exit,
     kill(signal: string): void {
-      const sig = toNodeSignal(signal);
       try {
+        const sig = parseSignal(signal);
         // The process itself: runc forwards signals too, but SIGKILL on runc would orphan the process.
         if (knownPid) process.kill(knownPid, sig);
         else child.kill(sig);
@@ -126,9 +127,3 @@ function execStartError(msg: string, id: string, cause?: unknown): EngineError {
   return errors.internal(`runc exec failed: ${msg}`, cause);
 }
 
-/** "TERM" | "SIGTERM" | "15" → what process.kill accepts. */
-export function toNodeSignal(signal: string): NodeJS.Signals | number {
-  if (/^\d+$/.test(signal)) return Number(signal);
-  const up = signal.toUpperCase();
-  return (up.startsWith('SIG') ? up : `SIG${up}`) as NodeJS.Signals;
-}

@@ -10,6 +10,7 @@ import { EngineError, errors } from '../errors/engine-error.js';
 import type { ExecHandle, OciStatus } from './task-manager.js';
 import type { OciProcess } from '../oci/runtime-spec.js';
 import { startRuncExec } from './runc-exec.js';
+import { parseSignal } from '../util/signals.js';
 
 export interface RuncOptions {
   runcPath?: string;
@@ -43,9 +44,10 @@ export class Runc {
     await this.call('start', id, ['start', id]);
   }
 
-  /** signal: "TERM", "SIGTERM" or "15" (runc accepts all three forms). */
+  /** signal: "TERM", "SIGTERM", "15", "RTMIN+1"…; passed to runc as a number (its parser knows no RT names). */
   async kill(id: string, signal: string, all = false): Promise<void> {
-    await this.call('kill', id, ['kill', ...(all ? ['--all'] : []), id, signal]);
+    const num = String(parseSignal(signal));
+    await this.call('kill', id, ['kill', ...(all ? ['--all'] : []), id, num]);
   }
 
   async pause(id: string): Promise<void> {

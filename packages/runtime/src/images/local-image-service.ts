@@ -1,0 +1,103 @@
+/**
+ * @module images/local-image-service
+ * The ImageService of a single host: images live in the ImageStore (metadata), the ContentStore
+ * (config, manifest and layer blobs) and the Snapshotter (one committed snapshot per chain id).
+ * Lookups follow moby's GetImage: a full id; else a reference (`busybox` = `busybox:latest`); else
+ * a unique id prefix. Every mutation (import's record step, tag, remove) runs under one mutex.
+ */
+import type { Readable } from 'node:stream';
+import { errors } from '../errors/engine-error.js';
+import type { ImageService } from '../services.js';
+import { AsyncMutex } from './async-mutex.js';
+import { asEngineError, Holds, type ImageContext, type LocalImageServiceDeps } from './image-context.js';
+import { deleteImage } from './image-delete.js';
+import { importLayerTar } from './image-import.js';
+import { buildHistory, filterImages } from './image-queries.js';
+import type { StoredImage } from './image-store.js';
+import type { ImageDeleteItem, ImageFilter, ImageHistoryEntry, ImageRecord, ImportOptions } from './image-types.js';
+import { familiarString, parseReference, repoTagReference, toImageId } from './reference.js';
+
+export type {
+  ApplyLayerFn, ImageEventAction, ImageEventFn, ImageInUseFn, LocalImageServiceDeps,
+} from './image-context.js';
+
+export class LocalImageService implements ImageService {
+  private readonly ctx: ImageContext;
+
+  constructor(deps: LocalImageServiceDeps) {
+    this.ctx = { ...deps, mutex: new AsyncMutex(), holds: new Holds() };
+  }
+
+  /** moby GetImage. NOT_FOUND `No such image: <ref>`; INVALID_ARGUMENT for a malformed reference. */
+  resolveStored(refOrId: string): StoredImage {
+    const full = toImageId(refOrId);
+    if (full) {
+      const img = this.ctx.store.get(full);
+      if (!img) throw errors.notFound('image', full);
+      return img;
+    }
+    const ref = parseReference(refOrId);
+    const id = this.ctx.store.lookupReference(ref) ?? this.ctx.store.search(refOrId);
+    const img = id ? this.ctx.store.get(id) : undefined;
+    // Docker names the missing image with its default tag: "No such image: busybox:latest".
+    if (!img) throw errors.notFound('image', familiarString(ref));
+    return img;
+  }
+
+  /** The image a container would be created from. */
+  async resolve(refOrId: string): Promise<ImageRecord> {
+    return this.ctx.store.toRecord(this.resolveStored(refOrId));
+  }
+
+  async inspect(refOrId: string): Promise<ImageRecord> {
+    return this.resolve(refOrId);
+  }
+
+  async list(filter: ImageFilter = {}): Promise<ImageRecord[]> {
+    const before = filter.before !== undefined ? this.resolveStored(filter.before).created : undefined;
+    const since = filter.since !== undefined ? this.resolveStored(filter.since).created : undefined;
+    const store = this.ctx.store;
+    const candidates = store.list().map((image) => ({ image, refs: store.references(image.id) }));
+    return filterImages(candidates, { references: filter.references, labels: filter.labels, dangling: filter.dangling, before, since }, (i) => store.toRecord(i));
+  }
+
+  async history(refOrId: string): Promise<ImageHistoryEntry[]> {
+    const img = this.resolveStored(refOrId);
+    const tags = this.ctx.store.references(img.id).filter((r) => r.tag !== undefined).map((r) => r.familiar);
+    return buildHistory(img, tags);
+  }
+
+  async tag(source: string, repo: string, tag?: string): Promise<void> {
+    const ref = repoTagReference(repo, tag);
+    await this.ctx.mutex.run(async () => {
+      const img = this.resolveStored(source);
+      try {
+        await this.ctx.store.addReference(ref, img.id);
+      } catch (err) {
+        throw asEngineError(err, 'tag failed');
+      }
+      this.ctx.events?.('tag', img.id, { ...(img.config.labels ?? {}), name: ref.familiar });
+    });
+  }
+
+  async remove(refOrId: string, opts: { force?: boolean; noPrune?: boolean } = {}): Promise<ImageDeleteItem[]> {
+    return this.ctx.mutex.run(async () => {
+      const img = this.resolveStored(refOrId);
+      try {
+        return await deleteImage(this.ctx, img, refOrId, opts);
+      } catch (err) {
+        throw asEngineError(err, 'image delete failed');
+      }
+    });
+  }
+
+  async importTar(tar: Readable, opts: ImportOptions): Promise<{ id: string }> {
+    return importLayerTar(this.ctx, tar, opts);
+  }
+
+  /** Totals for `docker info` / `system df`; shared layers are counted once per image. */
+  async usage(): Promise<{ images: number; bytes: number }> {
+    const all = this.ctx.store.list();
+    return { images: all.length, bytes: all.reduce((n, i) => n + i.size, 0) };
+  }
+}
