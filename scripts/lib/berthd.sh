@@ -108,8 +108,8 @@ berth_private_down() {
   [ -z "$BP_NETNS" ] || ip netns del "$BP_NETNS" 2>/dev/null || true
   # its cgroup parent in every hierarchy (v1 controllers and the unified one), leaves first
   if [ -n "$BP_CGROUP" ]; then
-    for p in /sys/fs/cgroup"$BP_CGROUP" /sys/fs/cgroup/*"$BP_CGROUP"; do
-      [ -d "$p" ] && find "$p" -depth -type d -exec rmdir {} + 2>/dev/null || true
+    for p in /sys/fs/cgroup/*"$BP_CGROUP"; do
+      if [ -d "$p" ]; then find "$p" -depth -type d -exec rmdir {} + 2>/dev/null || true; fi
     done
   fi
   rm -rf --one-file-system "$BP_DATA" "$BP_EXEC" 2>/dev/null || true

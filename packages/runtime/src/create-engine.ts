@@ -99,6 +99,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
     async shutdown() {
       watcher.abort();
       await watching.catch(() => undefined);
+      tasks.close();
     },
   };
 }

@@ -22,7 +22,10 @@
  *  - Second, independent layer against parser differences between tar-stream and GNU tar: GNU tar
  *    itself strips leading '/', skips members and hardlink targets containing `..`, and extracts
  *    symlinks with absolute or `..` targets as placeholders until the end of the run; we never pass
- *    -P/--absolute-names, -h/--dereference or --keep-directory-symlink.
+ *    -P/--absolute-names, -h/--dereference or --keep-directory-symlink. Checked with GNU tar 1.34 on
+ *    this machine: fed the hostile tars of the tests directly, it refused each one (exit 2, "Member
+ *    name contains '..'", "Cannot open: Not a directory" through the placeholder) and wrote nothing
+ *    outside the target.
  *  - xattrs are restored (security.capability is legitimate) except `trusted.overlay.*`, which would
  *    let a layer forge overlay metadata (redirects, origins) for the kernel.
  *  - The whiteout pass only touches paths listed by checkTar, after checking with realpath that their

@@ -188,6 +188,7 @@ export class LocalContainerService implements ContainerService {
         const state = rec.state.status === 'starting' ? undefined : await tasks.state(rec.id).catch(() => undefined);
         if (state && (await tasks.monitorAlive(bundle)) && (state.status === 'running' || state.status === 'paused')) {
           if (rec.state.status !== state.status) await this.ctx.transition(rec, state.status === 'paused' ? 'paused' : 'running');
+          await tasks.adopt({ id: rec.id, bundleDir: bundle, logPath: rec.logPath, logMaxSize: this.ctx.deps.logMaxSize });
           return;
         }
         logger.warn('container lost its monitor while the daemon was down', { id: rec.id });

@@ -142,21 +142,26 @@ export class K8sLogParser {
         if (!final) return pos;
         nl = end;
       }
-      this.parseLine(buf, pos, nl, out);
+      const e = this.parseLine(buf, pos, nl);
+      if (e) out.push(e);
       pos = nl + 1;
     }
     return end;
   }
 
-  /** One record in buf[start, nl); buf[nl] is its "\n" (or nl === buf end for a final fragment). */
-  parseLine(buf: Buffer, start: number, nl: number, out: LogEntry[]): void {
+  /**
+   * One record in buf[start, nl); buf[nl] is its "\n" (or nl === buf end for a final fragment).
+   * Returns the entry it completes, if any. Readers call this per line and hand the entry on at
+   * once, so entries die young instead of being promoted in large batches (GC cost dominated).
+   */
+  parseLine(buf: Buffer, start: number, nl: number): LogEntry | undefined {
     // Inlined parseRecord: this runs once per line, so no intermediate object.
     const sp1 = buf.indexOf(SP, start);
-    if (sp1 < 0 || sp1 + 9 > nl || buf[sp1 + 7] !== SP) return;
+    if (sp1 < 0 || sp1 + 9 > nl || buf[sp1 + 7] !== SP) return undefined;
     const c = buf[sp1 + 4];
     const stream: StdStream | undefined = c === 0x6f ? 'stdout' : c === 0x65 ? 'stderr' : undefined;
     const tag = buf[sp1 + 8];
-    if (!stream || (tag !== 0x46 && tag !== 0x50)) return;
+    if (!stream || (tag !== 0x46 && tag !== 0x50)) return undefined;
     const contentStart = sp1 + 10 < nl ? sp1 + 10 : nl;
     const p = this.pending[stream];
     if (tag === 0x50) {
@@ -164,36 +169,33 @@ export class K8sLogParser {
       if (!p) {
         const time = this.times.fromBytes(buf, start, sp1);
         this.pending[stream] = { time, parts: [part], bytes: part.length, seq: this.seq++ };
-      } else {
-        p.parts.push(part);
-        p.bytes += part.length;
-        if (p.bytes >= MAX_JOINED_BYTES) {
-          out.push({ stream, time: p.time, data: Buffer.concat(p.parts, p.bytes) });
-          this.pending[stream] = undefined;
-        }
+        return undefined;
       }
-      return;
+      p.parts.push(part);
+      p.bytes += part.length;
+      if (p.bytes < MAX_JOINED_BYTES) return undefined;
+      this.pending[stream] = undefined;
+      return { stream, time: p.time, data: Buffer.concat(p.parts, p.bytes) };
     }
     // F: content plus its "\n" is one zero-copy slice when the file had the newline.
     const tail = nl < buf.length && buf[nl] === NL
       ? buf.subarray(contentStart, nl + 1)
       : Buffer.concat([buf.subarray(contentStart, nl), NEWLINE]);
-    if (!p) {
-      out.push({ stream, time: this.times.fromBytes(buf, start, sp1), data: tail });
-    } else {
-      p.parts.push(tail);
-      out.push({ stream, time: p.time, data: Buffer.concat(p.parts, p.bytes + tail.length) });
-      this.pending[stream] = undefined;
-    }
+    if (!p) return { stream, time: this.times.fromBytes(buf, start, sp1), data: tail };
+    p.parts.push(tail);
+    this.pending[stream] = undefined;
+    return { stream, time: p.time, data: Buffer.concat(p.parts, p.bytes + tail.length) };
   }
 
   /** Emits unfinished P chains (without "\n"), oldest first; for the end of a non-following read. */
-  flush(out: LogEntry[]): void {
+  flush(): LogEntry[] {
+    const out: LogEntry[] = [];
     const open = (['stdout', 'stderr'] as const)
       .map((s) => [s, this.pending[s]] as const)
       .filter((x): x is readonly [StdStream, Pending] => !!x[1])
       .sort((a, b) => a[1].seq - b[1].seq);
     for (const [stream, p] of open) out.push({ stream, time: p.time, data: Buffer.concat(p.parts, p.bytes) });
     this.pending.stdout = this.pending.stderr = undefined;
+    return out;
   }
 }

@@ -117,7 +117,7 @@ describe('readK8sFileLogs', () => {
           const out: LogEntry[] = [];
           const p = new K8sLogParser();
           p.parseLines(buf, 0, buf.length, out, true);
-          p.flush(out);
+          out.push(...p.flush());
           expect(texts(out.slice(-n)), `n=${n} chunk=${chunk}`).toEqual(texts(all.slice(-n)));
         }
       }

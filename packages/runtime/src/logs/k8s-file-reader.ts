@@ -44,17 +44,13 @@ async function* readLogs(logPath: string, o: ReadLogOptions): AsyncGenerator<Log
   let live: Cursor | undefined = cursors.at(-1);
   const waiter = o.follow ? new ChangeWaiter(logPath) : undefined; // before reading: no growth is missed
   let inflight: Promise<unknown> | undefined;
-  let stopped = false;
 
-  /** since/until/streams; sets `stopped` at the first entry past `until`. A sync generator consumed
-   *  with for-of, not `yield*`, which would add an await per entry. */
-  function* pass(entries: LogEntry[]): Generator<LogEntry> {
-    for (const e of entries) {
-      if (until && e.time > until) { stopped = true; return; }
-      if (since && e.time < since) continue;
-      if (e.stream === 'stdout' ? o.stdout : o.stderr) yield e;
-    }
-  }
+  /** since/until/streams: 0 = skip, 1 = emit, 2 = stop (first entry past `until`). */
+  const verdict = (e: LogEntry): number => {
+    if (until && e.time > until) return 2;
+    if (since && e.time < since) return 0;
+    return (e.stream === 'stdout' ? o.stdout : o.stderr) ? 1 : 0;
+  };
 
   try {
     const tail = typeof o.tail === 'number' && o.tail >= 0 ? o.tail : undefined;
@@ -66,8 +62,8 @@ async function* readLogs(logPath: string, o: ReadLogOptions): AsyncGenerator<Log
       first = at.file;
       cursors[first]!.pos = at.offset;
     }
-    const take = (batch: LogEntry[]): void => {
-      for (const e of batch) ring!.push(e);
+    const keep = (e: LogEntry): void => {
+      ring!.push(e);
       if (ring!.length > tail! * 2 + 1024) ring!.splice(0, ring!.length - tail!);
     };
 
@@ -76,32 +72,36 @@ async function* readLogs(logPath: string, o: ReadLogOptions): AsyncGenerator<Log
       const c = cursors[i]!;
       let next = readRaw(c);
       inflight = next;
-      for (;;) {
-        const raw = await next;
-        const batch: LogEntry[] = [];
-        if (raw) {
-          next = readRaw(c);
-          inflight = next;
-          parseRaw(c, parser, raw, batch);
-        } else {
-          inflight = undefined;
-          if (c !== live) flushLeftover(c, parser, batch); // a rotated file is complete
+      for (let raw = await next; raw; raw = await next) {
+        next = readRaw(c);
+        inflight = next;
+        for (const e of entriesOf(c, parser, raw)) {
+          if (ring) { keep(e); continue; }
+          const v = verdict(e);
+          if (v === 2) return;
+          if (v === 1) yield e;
         }
-        if (ring) take(batch);
-        else for (const e of pass(batch)) yield e;
-        if (stopped || o.signal?.aborted) return;
-        if (!raw) break;
+        if (o.signal?.aborted) return;
+      }
+      inflight = undefined;
+      if (c !== live) { // a rotated file is complete
+        for (const e of flushLeftover(c, parser)) {
+          if (ring) { keep(e); continue; }
+          const v = verdict(e);
+          if (v === 2) return;
+          if (v === 1) yield e;
+        }
       }
     }
-    if (!o.follow) {
-      const batch: LogEntry[] = [];
-      if (live) flushLeftover(live, parser, batch);
-      parser.flush(batch);
-      if (ring) take(batch);
-      else for (const e of pass(batch)) yield e;
+    const rest = !o.follow ? [...(live ? flushLeftover(live, parser) : []), ...parser.flush()] : [];
+    // With tail, everything so far went to the ring; keep the last N (counted before filtering).
+    const backlog = !ring ? rest : tail === 0 ? [] : [...ring, ...rest].slice(-tail!);
+    for (const e of backlog) {
+      const v = verdict(e);
+      if (v === 2) return;
+      if (v === 1) yield e;
     }
-    if (ring) for (const e of pass(ring.slice(Math.max(0, ring.length - tail!)))) yield e;
-    if (!o.follow || stopped) return;
+    if (!o.follow) return;
 
     let finishing = false;
     for (;;) {
@@ -109,10 +109,11 @@ async function* readLogs(logPath: string, o: ReadLogOptions): AsyncGenerator<Log
       if (live) {
         const raw = await readRaw(live);
         if (raw) {
-          const batch: LogEntry[] = [];
-          parseRaw(live, parser, raw, batch);
-          for (const e of pass(batch)) yield e;
-          if (stopped) return;
+          for (const e of entriesOf(live, parser, raw)) {
+            const v = verdict(e);
+            if (v === 2) return;
+            if (v === 1) yield e;
+          }
           continue;
         }
       }
@@ -121,10 +122,13 @@ async function* readLogs(logPath: string, o: ReadLogOptions): AsyncGenerator<Log
         if (live) {
           // The old file is complete once conmon has created the new one; take its last bytes.
           const batch: LogEntry[] = [];
-          for (let raw = await readRaw(live); raw; raw = await readRaw(live)) parseRaw(live, parser, raw, batch);
-          flushLeftover(live, parser, batch);
-          for (const e of pass(batch)) yield e;
-          if (stopped) return;
+          for (let raw = await readRaw(live); raw; raw = await readRaw(live)) batch.push(...entriesOf(live, parser, raw));
+          batch.push(...flushLeftover(live, parser));
+          for (const e of batch) {
+            const v = verdict(e);
+            if (v === 2) return;
+            if (v === 1) yield e;
+          }
         }
         live = next;
         cursors.push(next);
@@ -135,10 +139,11 @@ async function* readLogs(logPath: string, o: ReadLogOptions): AsyncGenerator<Log
       if (until && new Date().toISOString() > until.slice(0, 23)) return;
       await waiter!.wait(POLL_MS, o.signal);
     }
-    const batch: LogEntry[] = [];
-    if (live) flushLeftover(live, parser, batch);
-    parser.flush(batch);
-    for (const e of pass(batch)) yield e;
+    for (const e of [...(live ? flushLeftover(live, parser) : []), ...parser.flush()]) {
+      const v = verdict(e);
+      if (v === 2) return;
+      if (v === 1) yield e;
+    }
   } finally {
     waiter?.close();
     await inflight?.catch(() => undefined);
@@ -187,24 +192,35 @@ async function readRaw(c: Cursor): Promise<Buffer | undefined> {
   return bytesRead ? buf.subarray(0, bytesRead) : undefined;
 }
 
-/** Parses a chunk, completing the line carried over from the previous one. */
-function parseRaw(c: Cursor, parser: K8sLogParser, raw: Buffer, out: LogEntry[]): void {
-  let from = 0;
+/**
+ * The entries a chunk completes, lazily: each is handed on before the next is made, so entries die
+ * young (batching them cost more in GC than all the parsing). Completes the carried-over line first.
+ */
+function* entriesOf(c: Cursor, parser: K8sLogParser, raw: Buffer): Generator<LogEntry> {
+  let pos = 0;
   if (c.leftover.length) {
     const nl = raw.indexOf(NL);
     if (nl < 0) { c.leftover = Buffer.concat([c.leftover, raw]); return; }
     const line = Buffer.concat([c.leftover, raw.subarray(0, nl + 1)]);
-    parser.parseLines(line, 0, line.length, out);
     c.leftover = EMPTY;
-    from = nl + 1;
+    pos = nl + 1;
+    const e = parser.parseLine(line, 0, line.length - 1);
+    if (e) yield e;
   }
-  const used = parser.parseLines(raw, from, raw.length, out);
-  if (used < raw.length) c.leftover = Buffer.from(raw.subarray(used));
+  for (let nl = raw.indexOf(NL, pos); nl >= 0; nl = raw.indexOf(NL, pos)) {
+    const e = parser.parseLine(raw, pos, nl);
+    pos = nl + 1;
+    if (e) yield e;
+  }
+  if (pos < raw.length) c.leftover = Buffer.from(raw.subarray(pos));
 }
 
-function flushLeftover(c: Cursor, parser: K8sLogParser, out: LogEntry[]): void {
+/** The line left at the end of a finished file, parsed even without its "\n". */
+function flushLeftover(c: Cursor, parser: K8sLogParser): LogEntry[] {
+  const out: LogEntry[] = [];
   if (c.leftover.length) parser.parseLines(c.leftover, 0, c.leftover.length, out, true);
   c.leftover = EMPTY;
+  return out;
 }
 
 /** A new file at `logPath` (rotation, or first creation) → its cursor; else undefined. */

@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ConmonTaskManager, type ConmonTaskManagerOptions } from './conmon-task-manager.js';
 import type { TaskCreateOptions } from './task-manager.js';
+import { readK8sFileLogs } from '../logs/k8s-file-reader.js';
 import {
   TEST_CGROUP_PARENT, cleanupAll, collect, makeBundle, makeBusyboxRootfs, newId, processAlive, waitExit, waitFor,
   type BundleOpts,
@@ -46,9 +47,11 @@ describe('ConmonTaskManager (root, real conmon + runc)', () => {
     const conmonPid = Number(await fs.readFile(path.join(t.bundleDir, 'conmon.pid'), 'utf8'));
     expect(await fs.readFile(`/proc/${conmonPid}/cgroup`, 'utf8')).toMatch(/memory:\/berth-test\/conmon\n/);
     const exited = waitExit(mgr, t.id);
+    const exited2 = waitExit(mgr, t.id); // every watcher sees every exit
     await mgr.start(t.id);
     const e = await exited;
     expect(e).toMatchObject({ id: t.id, exitCode: 0, oomKilled: false });
+    expect(await exited2).toEqual(e);
     expect(Date.now() - Date.parse(e.exitedAt)).toBeLessThan(10_000);
     expect(await log(t)).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+[+-]\d\d:\d\d stdout F hello\n$/);
     expect((await mgr.state(t.id))?.status).toBe('stopped');
@@ -61,6 +64,14 @@ describe('ConmonTaskManager (root, real conmon + runc)', () => {
     await expect(fs.access(`/sys/fs/cgroup/memory${TEST_CGROUP_PARENT}`)).resolves.toBeUndefined(); // kept: cgroupParent
     await mgr.clearExit(t.id);
     expect(await mgr.readExit(t.id, t.bundleDir)).toBeUndefined();
+
+    // Run it again from the same bundle (docker restart): a fresh exit, and the log is appended to.
+    await mgr.create(t);
+    const again = waitExit(mgr, t.id);
+    await mgr.start(t.id);
+    expect((await again).exitCode).toBe(0);
+    expect((await log(t)).match(/stdout F hello\n/g)).toHaveLength(2);
+    await mgr.delete(t.id);
   }, 30_000);
 
   it('attach round-trips stdin through cat, also 100 KB in 32 KiB packets, and end() gives EOF', async () => {
@@ -135,6 +146,11 @@ describe('ConmonTaskManager (root, real conmon + runc)', () => {
     expect((await collect(h2.output, () => false)).stdout).toBe('from stdin');
     expect(await h2.exit).toBe(0);
 
+    const h3 = await mgr.exec(t.id, { ...proc, args: ['sleep', '100'] }, { stdin: false });
+    await h3.pid;
+    h3.kill('KILL');
+    expect(await h3.exit).toBe(137);
+
     const bad = await mgr.exec(t.id, { ...proc, args: ['nope'] }, { stdin: false });
     const badOut = await collect(bad.output, () => false);
     expect(await bad.exit).toBe(127);
@@ -203,6 +219,31 @@ describe('ConmonTaskManager (root, real conmon + runc)', () => {
       .split('\n').filter(Boolean).map((l) => Number(/stdout F line(\d+)$/.exec(l)?.[1]));
     expect(lines.at(-1)).toBe(399);
     lines.forEach((n, i) => { if (i) expect(n).toBe(lines[i - 1]! + 1); }); // contiguous: nothing lost
+    await mgr.delete(t.id);
+  }, 30_000);
+});
+
+describe('readK8sFileLogs over a real conmon log (root)', () => {
+  it('joins conmon\'s P/F records, separates streams and follows until the container exits', async () => {
+    const script = "printf 'partial'; usleep 200000; echo ' done'; head -c 20000 /dev/zero | tr '\\0' x; echo; echo err >&2; usleep 300000; echo last";
+    const t = await setup({ args: ['sh', '-c', script] });
+    await mgr.create(t);
+    let running = true;
+    const exited = waitExit(mgr, t.id).then((e) => { running = false; return e; });
+    const got: { stream: string; text: string }[] = [];
+    const reading = (async () => {
+      for await (const e of readK8sFileLogs(t.logPath, { follow: true, stdout: true, stderr: true, isRunning: () => running })) {
+        got.push({ stream: e.stream, text: e.data.toString() });
+      }
+    })();
+    await mgr.start(t.id);
+    await exited;
+    await reading;
+    expect(got.map((g) => g.stream)).toEqual(['stdout', 'stdout', 'stderr', 'stdout']);
+    expect(got[0]!.text).toBe('partial done\n');
+    expect(got[1]!.text).toBe(`${'x'.repeat(20000)}\n`);
+    expect(got.slice(2).map((g) => g.text)).toEqual(['err\n', 'last\n']);
+    expect(await fs.readFile(t.logPath, 'utf8')).toContain('stdout P partial');
     await mgr.delete(t.id);
   }, 30_000);
 });

@@ -84,6 +84,10 @@ export interface TaskManager {
   clearExit(id: string): Promise<void>;
   /** Is the conmon of this container alive (pid from bundle/conmon.pid)? */
   monitorAlive(bundleDir: string): Promise<boolean>;
+  /** After a daemon restart: take over a task created by an earlier instance (log rotation, exits). */
+  adopt(t: { id: string; bundleDir: string; logPath?: string; logMaxSize?: number }): Promise<void>;
+  /** Stops background work (rotation timers); running tasks are untouched. */
+  close(): void;
   /** Non-tty exec with pipes (`runc exec`). */
   exec(id: string, process: ExecProcessSpec, opts: { stdin: boolean }): Promise<ExecHandle>;
 }

@@ -1,0 +1,136 @@
+/**
+ * @module docker-api/mappers/container-state
+ * Docker's view of a container's state and network, shared by inspect and list: the State object
+ * (moby container/state.go booleans derived from our single status), the `docker ps` STATUS text
+ * (State.String()), port maps and the per-network endpoint objects.
+ */
+import { DOCKER_STATE, type ContainerRecord, type ContainerState, type ContainerStatus } from '@berth/runtime';
+import { humanDuration } from './human-duration.js';
+
+/** Go's zero time.Time, which Docker prints for "never". */
+export const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+/** Docker keeps Running=true while paused or restarting (moby container/state.go). */
+const RUNNING: ReadonlySet<ContainerStatus> = new Set(['running', 'paused', 'restarting', 'stopping']);
+
+export function isUp(status: ContainerStatus): boolean {
+  return RUNNING.has(status);
+}
+
+export function toDockerState(s: ContainerState): Record<string, unknown> {
+  return {
+    Status: DOCKER_STATE[s.status],
+    Running: RUNNING.has(s.status),
+    Paused: s.status === 'paused',
+    Restarting: s.status === 'restarting',
+    OOMKilled: s.oomKilled,
+    Dead: s.status === 'dead',
+    Pid: RUNNING.has(s.status) ? s.pid : 0,
+    ExitCode: s.exitCode,
+    Error: s.error,
+    StartedAt: s.startedAt ?? ZERO_TIME,
+    FinishedAt: s.finishedAt ?? ZERO_TIME,
+  };
+}
+
+const since = (iso: string | null, now: number): string => humanDuration(iso ? Math.max(0, now - Date.parse(iso)) : 0);
+
+/** moby State.String(): the STATUS column of `docker ps`. */
+export function statusText(s: ContainerState, now = Date.now()): string {
+  switch (s.status) {
+    case 'running':
+    case 'stopping':
+      return `Up ${since(s.startedAt, now)}`;
+    case 'paused':
+      return `Up ${since(s.startedAt, now)} (Paused)`;
+    case 'restarting':
+      return `Restarting (${s.exitCode}) ${since(s.finishedAt, now)} ago`;
+    case 'removing':
+      return 'Removal In Progress';
+    case 'dead':
+      return 'Dead';
+    case 'created':
+    case 'starting':
+      return 'Created';
+    case 'exited':
+      if (!s.startedAt) return 'Created';
+      if (!s.finishedAt) return '';
+      return `Exited (${s.exitCode}) ${since(s.finishedAt, now)} ago`;
+  }
+}
+
+/** `default` and "" both mean the daemon's default network, which Docker names `bridge`. */
+export function networkName(rec: ContainerRecord): string {
+  if (rec.network?.networkName) return rec.network.networkName;
+  const mode = rec.hostConfig.networkMode;
+  return !mode || mode === 'default' ? 'bridge' : mode;
+}
+
+export function endpointSettings(rec: ContainerRecord): Record<string, unknown> {
+  const n = rec.network;
+  return {
+    IPAMConfig: null,
+    Links: null,
+    Aliases: null,
+    MacAddress: n?.macAddress ?? '',
+    DriverOpts: null,
+    NetworkID: '',
+    EndpointID: n?.endpointId ?? '',
+    Gateway: n?.gateway ?? '',
+    IPAddress: n?.ipAddress ?? '',
+    IPPrefixLen: n?.ipPrefixLen ?? 0,
+    IPv6Gateway: '',
+    GlobalIPv6Address: '',
+    GlobalIPv6PrefixLen: 0,
+    DNSNames: null,
+  };
+}
+
+export function networksMap(rec: ContainerRecord): Record<string, unknown> {
+  return { [networkName(rec)]: endpointSettings(rec) };
+}
+
+/** NetworkSettings.Ports: exposed ports map to their bindings (or null); empty unless running. */
+export function portMap(rec: ContainerRecord): Record<string, { HostIp: string; HostPort: string }[] | null> {
+  if (!isUp(rec.state.status)) return {};
+  const out: Record<string, { HostIp: string; HostPort: string }[] | null> = {};
+  for (const port of Object.keys(rec.config.exposedPorts ?? {})) out[port] = null;
+  for (const [port, bindings] of Object.entries(rec.hostConfig.portBindings ?? {})) {
+    out[port] = bindings.map((b) => ({ HostIp: b.hostIp || '0.0.0.0', HostPort: b.hostPort }));
+  }
+  return out;
+}
+
+/** The Ports array of /containers/json. */
+export function portList(rec: ContainerRecord): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const [key, bindings] of Object.entries(portMap(rec))) {
+    const [port, proto = 'tcp'] = key.split('/');
+    const privatePort = Number(port);
+    if (!bindings || bindings.length === 0) {
+      out.push({ PrivatePort: privatePort, Type: proto });
+      continue;
+    }
+    for (const b of bindings) {
+      const pub = Number(b.HostPort);
+      out.push(b.HostPort && Number.isInteger(pub)
+        ? { IP: b.HostIp, PrivatePort: privatePort, PublicPort: pub, Type: proto }
+        : { PrivatePort: privatePort, Type: proto });
+    }
+  }
+  return out;
+}
+
+/** Mounts derived from `-v` binds: absolute sources are bind mounts, names are local volumes. */
+export function mountsOf(rec: ContainerRecord): Record<string, unknown>[] {
+  return (rec.hostConfig.binds ?? []).map((bind) => {
+    const [src = '', dst = '', opts = ''] = bind.split(':');
+    const flags = opts.split(',').filter(Boolean);
+    const rw = !flags.includes('ro');
+    const mode = flags.filter((f) => f !== 'rw').join(',');
+    if (src.startsWith('/')) {
+      return { Type: 'bind', Source: src, Destination: dst, Mode: mode, RW: rw, Propagation: 'rprivate' };
+    }
+    return { Type: 'volume', Name: src, Source: '', Destination: dst, Driver: 'local', Mode: mode || 'z', RW: rw, Propagation: '' };
+  });
+}
