@@ -13,7 +13,7 @@ import type { Mounter, Snapshotter } from '../snapshots/snapshotter.js';
 import type { TaskManager } from '../task/task-manager.js';
 import type { ReadLogOptions } from '../logs/log-reader.js';
 import type { EventBus } from '../events/event-bus.js';
-import { KeyedMutex } from '../util/keyed-mutex.js';
+import { KeyedMutex } from '../util/mutex.js';
 import { WaitRegistry } from './wait-registry.js';
 import type { PendingAttachSession } from './attach-session.js';
 import { errors } from '../errors/engine-error.js';

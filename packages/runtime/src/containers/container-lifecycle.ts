@@ -31,7 +31,7 @@ function startFailureExitCode(message: string): number {
 
 export async function startContainer(ctx: ContainerContext, ref: string): Promise<OpResult> {
   const id = ctx.resolve(ref).id;
-  return ctx.locks.with(id, async () => {
+  return ctx.locks.run(id, async () => {
     const rec = ctx.current(id, ref);
     if (verdictOrThrow('start', rec) === 'noop') return { changed: false };
     await startLocked(ctx, rec);
@@ -88,7 +88,7 @@ async function connectPendingAttach(ctx: ContainerContext, rec: ContainerRecord)
 
 /** Folds an observed task exit into the record. Runs under the container's lock. */
 export async function handleExit(ctx: ContainerContext, exit: TaskExit): Promise<void> {
-  await ctx.locks.with(exit.id, async () => {
+  await ctx.locks.run(exit.id, async () => {
     const rec = ctx.deps.repo.get(exit.id);
     if (!rec || !ACTIVE.includes(rec.state.status)) return;
     await teardown(ctx, rec);
@@ -121,7 +121,7 @@ export async function stopContainer(ctx: ContainerContext, ref: string, opts: { 
   const id = ctx.resolve(ref).id;
   let exited: Promise<unknown> | undefined;
   let grace = 10;
-  const result = await ctx.locks.with(id, async (): Promise<OpResult> => {
+  const result = await ctx.locks.run(id, async (): Promise<OpResult> => {
     const rec = ctx.current(id, ref);
     if (verdictOrThrow('stop', rec) === 'noop') return { changed: false };
     const sig = opts.signal || rec.config.stopSignal || 'TERM';
@@ -136,7 +136,7 @@ export async function stopContainer(ctx: ContainerContext, ref: string, opts: { 
   });
   if (!exited) return result;
   if (grace < 0 || (await timeout(exited, grace * 1000)) !== 'timeout') return result;
-  await ctx.locks.with(id, async () => {
+  await ctx.locks.run(id, async () => {
     const rec = ctx.deps.repo.get(id);
     if (rec && ACTIVE.includes(rec.state.status)) await signalTask(ctx, rec, 'KILL');
   });
@@ -148,7 +148,7 @@ export async function killContainer(ctx: ContainerContext, ref: string, signal =
   const n = parseSignal(signal);
   const id = ctx.resolve(ref).id;
   let exited: Promise<unknown> | undefined;
-  await ctx.locks.with(id, async () => {
+  await ctx.locks.run(id, async () => {
     const rec = ctx.current(id, ref);
     verdictOrThrow('kill', rec);
     if (n === 9) exited = ctx.waits.add(id, 'next-exit');
@@ -161,7 +161,7 @@ export async function killContainer(ctx: ContainerContext, ref: string, signal =
 
 export async function pauseContainer(ctx: ContainerContext, ref: string, pause: boolean): Promise<void> {
   const id = ctx.resolve(ref).id;
-  await ctx.locks.with(id, async () => {
+  await ctx.locks.run(id, async () => {
     const rec = ctx.current(id, ref);
     verdictOrThrow(pause ? 'pause' : 'unpause', rec);
     if (pause) await ctx.deps.tasks.pause(id); else await ctx.deps.tasks.resume(id);
@@ -172,7 +172,7 @@ export async function pauseContainer(ctx: ContainerContext, ref: string, pause: 
 export async function removeContainer(ctx: ContainerContext, ref: string, opts: { force?: boolean } = {}): Promise<void> {
   const id = ctx.resolve(ref).id;
   let exited: Promise<unknown> | undefined;
-  await ctx.locks.with(id, async () => {
+  await ctx.locks.run(id, async () => {
     const rec = ctx.current(id, ref);
     verdictOrThrow('remove', rec, opts.force);
     if (ACTIVE.includes(rec.state.status)) {
@@ -184,7 +184,7 @@ export async function removeContainer(ctx: ContainerContext, ref: string, opts: 
   if (exited && (await timeout(exited, KILL_WAIT_MS)) === 'timeout') {
     throw errors.unavailable(`could not kill running container ${id.slice(0, 12)}, cannot remove`);
   }
-  await ctx.locks.with(id, () => removeLocked(ctx, id));
+  await ctx.locks.run(id, () => removeLocked(ctx, id));
 }
 
 export async function removeLocked(ctx: ContainerContext, id: string): Promise<void> {

@@ -47,7 +47,7 @@ export class LocalContainerService implements ContainerService {
   async rename(ref: string, newName: string): Promise<void> {
     const name = validateName(newName);
     const id = this.ctx.resolve(ref).id;
-    await this.ctx.locks.with(id, async () => {
+    await this.ctx.locks.run(id, async () => {
       const rec = this.ctx.current(id, ref);
       if (rec.name === name) throw errors.invalid(`Renaming a container with the same name as its current name`);
       const holder = this.ctx.nameTaken(name);
@@ -133,7 +133,7 @@ export class LocalContainerService implements ContainerService {
       for await (const e of entries) session.pushOutput({ stream: e.stream, data: e.data });
     }
     if (opts.stream === false) { session.finish(); return session; }
-    await this.ctx.locks.with(rec.id, async () => {
+    await this.ctx.locks.run(rec.id, async () => {
       const cur = this.ctx.current(rec.id, ref);
       if (cur.state.status === 'running' || cur.state.status === 'stopping') {
         try {
@@ -171,7 +171,7 @@ export class LocalContainerService implements ContainerService {
   async reconcile(): Promise<void> {
     const { repo, tasks, logger } = this.ctx.deps;
     for (const rec of repo.all()) {
-      await this.ctx.locks.with(rec.id, async () => {
+      await this.ctx.locks.run(rec.id, async () => {
         const bundle = this.ctx.bundleDir(rec.id);
         switch (rec.state.status) {
           case 'removing': case 'dead':

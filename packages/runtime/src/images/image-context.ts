@@ -8,7 +8,7 @@
 import type { ContentStore } from '../content/content-store.js';
 import { codeOf, errors, isEngineError } from '../errors/engine-error.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
-import type { AsyncMutex } from './async-mutex.js';
+import type { Mutex } from '../util/mutex.js';
 import type { Digest } from './image-types.js';
 import type { ImageStore } from './image-store.js';
 import { chainIdsOf, type Platform } from './oci-image.js';
@@ -37,7 +37,7 @@ export interface LocalImageServiceDeps {
 }
 
 export interface ImageContext extends LocalImageServiceDeps {
-  mutex: AsyncMutex;
+  mutex: Mutex;
   holds: Holds;
 }
 

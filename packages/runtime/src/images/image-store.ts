@@ -13,7 +13,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { errors } from '../errors/engine-error.js';
 import { readJson, writeJsonAtomic } from '../util/atomic-file.js';
-import { AsyncMutex } from './async-mutex.js';
+import { Mutex } from '../util/mutex.js';
 import type { Descriptor, Digest, HistoryItem, ImageRecord, ImageReference, ImageRunConfig } from './image-types.js';
 import { familiarName, familiarString, parseReference, toImageId, trimReference, withDigest } from './reference.js';
 
@@ -52,7 +52,7 @@ export class ImageStore {
   private readonly images = new Map<Digest, StoredImage>();
   /** familiar key (`busybox:latest`, `busybox@sha256:…`) → image id */
   private refs = new Map<string, Digest>();
-  private readonly mutex = new AsyncMutex();
+  private readonly mutex = new Mutex();
   /** Problems found while loading (corrupt files, dangling references); the daemon logs them. */
   readonly warnings: string[] = [];
 

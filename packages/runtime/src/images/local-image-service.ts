@@ -8,7 +8,7 @@
 import type { Readable } from 'node:stream';
 import { errors } from '../errors/engine-error.js';
 import type { ImageService } from '../services.js';
-import { AsyncMutex } from './async-mutex.js';
+import { Mutex } from '../util/mutex.js';
 import { asEngineError, Holds, type ImageContext, type LocalImageServiceDeps } from './image-context.js';
 import { deleteImage } from './image-delete.js';
 import { importLayerTar } from './image-import.js';
@@ -25,7 +25,7 @@ export class LocalImageService implements ImageService {
   private readonly ctx: ImageContext;
 
   constructor(deps: LocalImageServiceDeps) {
-    this.ctx = { ...deps, mutex: new AsyncMutex(), holds: new Holds() };
+    this.ctx = { ...deps, mutex: new Mutex(), holds: new Holds() };
   }
 
   /** moby GetImage. NOT_FOUND `No such image: <ref>`; INVALID_ARGUMENT for a malformed reference. */

@@ -18,7 +18,7 @@ import { errors, isEngineError, type EngineError } from '../errors/engine-error.
 import { CommandError, run } from '../util/exec-file.js';
 import { FileIpam, macForIp, parseSubnet, type Subnet } from './ipam.js';
 import { firewallNames, installFirewall, removeFirewall, type FirewallNames } from './iptables.js';
-import { KeyedMutex, Mutex } from './mutex.js';
+import { KeyedMutex, Mutex } from '../util/mutex.js';
 import type { AttachedNetwork, ContainerNetworkConfig, NetworkManager } from './network-manager.js';
 
 export interface BridgeNetworkOptions {

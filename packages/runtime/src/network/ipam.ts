@@ -12,7 +12,7 @@
  */
 import { EngineError, errors } from '../errors/engine-error.js';
 import { readJson, writeJsonAtomic } from '../util/atomic-file.js';
-import { Mutex } from './mutex.js';
+import { Mutex } from '../util/mutex.js';
 
 export interface Subnet {
   /** Canonical `a.b.c.d/len` with host bits cleared. */

@@ -23,7 +23,7 @@ import path from 'node:path';
 import type { Mount, SnapshotInfo, Snapshotter } from './snapshotter.js';
 import { errors } from '../errors/engine-error.js';
 import { readJson, writeJsonAtomic } from '../util/atomic-file.js';
-import { KeyedMutex } from '../util/keyed-mutex.js';
+import { Mutex } from '../util/mutex.js';
 
 /** Kernel limit is PAGE_SIZE (4096) for all options; keep headroom for what the mounter may add. */
 export const MAX_OPTIONS_BYTES = 3500;
@@ -33,7 +33,7 @@ interface Metadata { version: 1; nextId: number; snapshots: { [keyOrName: string
 
 export class OverlaySnapshotter implements Snapshotter {
   readonly id = 'overlayfs';
-  private readonly lock = new KeyedMutex();
+  private readonly lock = new Mutex();
   private meta: Metadata | undefined;
   private readonly metaFile: string;
   private readonly snapDir: string;
@@ -166,12 +166,12 @@ export class OverlaySnapshotter implements Snapshotter {
 
   private async read(): Promise<Metadata> {
     if (this.meta) return this.meta;
-    return this.lock.with('meta', () => this.load());
+    return this.lock.run(() => this.load());
   }
 
   /** Runs `fn` on a copy of the metadata and persists it only if `fn` succeeds. */
   private mutate<T>(fn: (m: Metadata) => Promise<T>): Promise<T> {
-    return this.lock.with('meta', async () => {
+    return this.lock.run(async () => {
       const current = await this.load();
       const draft = structuredClone(current);
       const result = await fn(draft);

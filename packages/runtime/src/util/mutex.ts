@@ -1,5 +1,5 @@
 /**
- * @module network/mutex
+ * @module util/mutex
  * Promise-chain locks. `Mutex` serializes one critical section (IPAM file read-modify-write);
  * `KeyedMutex` serializes work per key (one container's attach/detach) while letting different
  * keys run in parallel. A failing section does not poison the lock.
