@@ -144,6 +144,13 @@ describe('applyLayer (root)', () => {
     expect(await fs.readdir(target)).toEqual([]);
   });
 
+  it('applies an empty (0-byte) layer as an empty dir with the empty-string diffID', async () => {
+    const target = path.join(tmp, 'E');
+    const res = await applyLayer(await write('empty.tar', Buffer.alloc(0)), target);
+    expect(res).toEqual({ diffId: sha(Buffer.alloc(0)), size: 0 });
+    expect(await fs.readdir(target)).toEqual([]);
+  });
+
   it('refuses a non-empty target', async () => {
     const target = path.join(tmp, 'L');
     await fs.mkdir(target);

@@ -60,7 +60,8 @@ export async function applyLayer(blobPath: string, targetDir: string, opts: Appl
 
   const base = await fs.realpath(targetDir);
   try {
-    await extract(blobPath, base, summary.compression === 'gzip', opts.signal);
+    // GNU tar refuses a 0-byte file ("does not look like a tar archive"); an empty layer is valid.
+    if (summary.entries > 0) await extract(blobPath, base, summary.compression === 'gzip', opts.signal);
     await convertWhiteouts(base, summary.whiteouts, summary.opaqueDirs, opts.signal);
   } catch (err) {
     await emptyDir(base);

@@ -121,6 +121,17 @@ describe('checkTar rejects hostile archives (T01-T05, T12)', () => {
     expect((await rejection(bomb, { maxSize: 1024 * 1024 })).message).toMatch(/maximum uncompressed size/);
   });
 
+  it('stops on abort with an AbortError', async () => {
+    const ac = new AbortController();
+    const block = await buildTar([{ name: 'f', content: Buffer.alloc(512 * 1024) }]);
+    const slow = Readable.from((async function* () {
+      for (let i = 0; i < block.length; i += 4096) { await new Promise((r) => setTimeout(r, 2)); yield block.subarray(i, i + 4096); }
+    })());
+    setTimeout(() => ac.abort(), 20);
+    const err = await checkTar(slow, { signal: ac.signal }).catch((e: unknown) => e);
+    expect((err as Error).name).toBe('AbortError');
+  });
+
   it('refuses compressions it would have to spawn a decompressor for', async () => {
     const zstd = Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), Buffer.alloc(600)]);
     expect((await rejection(zstd)).code).toBe('NOT_IMPLEMENTED');
