@@ -66,6 +66,8 @@ export async function startLocked(ctx: ContainerContext, rec: ContainerRecord): 
     for (const s of ctx.pendingAttach.get(rec.id) ?? []) s.finish();
     ctx.pendingAttach.delete(rec.id);
     ctx.waits.exited(rec.id, { exitCode, error: message });
+    // Like moby: an --rm container that could not start is not left behind.
+    if (rec.hostConfig.autoRemove) await removeLocked(ctx, rec.id).catch(() => undefined);
     if (codeOf(err) === 'INTERNAL' && !engineErrorOf(err)) throw errors.internal(`failed to start container ${rec.id.slice(0, 12)}: ${message}`, err);
     throw err;
   }

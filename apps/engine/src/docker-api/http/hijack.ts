@@ -71,6 +71,7 @@ export function pumpSession(session: AttachSession, io: HijackIo, opts: PumpOpti
   return new Promise<void>((resolve) => {
     let outputDone = false;
     let clientGone = false;
+    let detachedByKeys = false;
     let wake: (() => void) | undefined;
     const detector = session.tty && opts.detachKeys && opts.detachKeys.length ? new EscapeDetector(opts.detachKeys) : undefined;
 
@@ -78,11 +79,21 @@ export function pumpSession(session: AttachSession, io: HijackIo, opts: PumpOpti
       if (clientGone) return;
       clientGone = true;
       wake?.();
-      if (!outputDone) session.detach();
+      if (!outputDone) guarded('detach', () => session.detach());
       resolve();
     });
 
-    io.input.on('data', (chunk: Buffer) => {
+    // Event handlers run outside any promise: a throwing session must cost this client only.
+    const guarded = (what: string, fn: () => void) => {
+      try {
+        fn();
+      } catch (err) {
+        opts.logger?.warn(`attach ${what} failed`, { err });
+        try { session.detach(); } catch { /* already torn down */ }
+      }
+    };
+
+    io.input.on('data', (chunk: Buffer) => guarded('stdin', () => {
       if (!opts.stdin || outputDone) return;
       if (!detector) {
         session.writeStdin(chunk);
@@ -91,14 +102,28 @@ export function pumpSession(session: AttachSession, io: HijackIo, opts: PumpOpti
       const r = detector.feed(chunk);
       if (r.data.length) session.writeStdin(r.data);
       if (r.detached) {
+        detachedByKeys = true;
         io.input.pause();
         session.detach();
         // detach() ends `output`, which finishes the connection below.
       }
+    }));
+    // Client EOF (the CLI's CloseWrite, or its close after it read the detach keys itself):
+    // dockerd closes the process's stdin only without a TTY; with a TTY it ends the attachment and
+    // the process keeps its terminal (moby container/stream/attach.go). Without stdin attached the
+    // CLI still half-closes at once, which means nothing.
+    const onInputEnd = () => guarded('stdin close', () => {
+      if (!opts.stdin || outputDone || detachedByKeys || clientGone) return;
+      if (session.tty) session.detach();
+      else session.closeStdin();
     });
-    io.input.once('end', () => {
-      if (opts.stdin) session.closeStdin();
-    });
+    // A non-upgraded request whose body was already read (exec start's JSON) carries no stdin;
+    // that is not a client leaving, so a TTY session stays attached.
+    if (io.input.readableEnded) {
+      if (opts.stdin && !session.tty) guarded('stdin close', () => session.closeStdin());
+    } else {
+      io.input.once('end', onInputEnd);
+    }
     io.input.on('error', () => undefined);
     io.input.resume();
 

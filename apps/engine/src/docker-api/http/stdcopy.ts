@@ -40,7 +40,7 @@ export interface Frame {
 
 /** Incremental demultiplexer: feed arbitrary chunks, get whole frames back. */
 export class StdcopyReader {
-  private pending = Buffer.alloc(0);
+  private pending: Buffer = Buffer.alloc(0);
 
   push(chunk: Buffer): Frame[] {
     this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;

@@ -20,8 +20,8 @@ export function validateContainerName(name: string): string {
 const CONFIG_MAPPED = new Set(['Hostname', 'Domainname', 'User', 'AttachStdin', 'AttachStdout', 'AttachStderr',
   'ExposedPorts', 'Tty', 'OpenStdin', 'StdinOnce', 'Env', 'Cmd', 'Entrypoint', 'Image', 'Volumes', 'WorkingDir',
   'Labels', 'StopSignal', 'StopTimeout', 'HostConfig', 'NetworkingConfig',
-  // Windows-only / client-side bookkeeping: meaningless here, never worth a warning.
-  'ArgsEscaped']);
+  // Windows-only, or client bookkeeping (dockerode also puts `name` in the body): never worth a warning.
+  'ArgsEscaped', 'name']);
 const HOST_MAPPED = new Set(['Binds', 'NetworkMode', 'PortBindings', 'RestartPolicy', 'AutoRemove', 'Privileged',
   'ReadonlyRootfs', 'CapAdd', 'CapDrop', 'SecurityOpt', 'Memory', 'MemorySwap', 'NanoCpus', 'CpuShares', 'PidsLimit',
   'ConsoleSize', 'Init', 'LogConfig', 'ExtraHosts', 'Dns',
