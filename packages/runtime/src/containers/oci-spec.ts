@@ -88,7 +88,8 @@ export function buildOciSpec(inp: SpecInputs): OciSpec {
       env: containerEnv(record),
       cwd: inp.cwd,
       capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [], ambient: [] },
-      rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1048576, soft: 1048576 }],
+      // No rlimits: like dockerd, containers inherit the daemon's (a fixed value can exceed the host's hard limit).
+      rlimits: [],
       noNewPrivileges: !hc.securityOpt.some((o) => /^no-new-privileges[=:]false$/.test(o)),
       oomScoreAdj: 0,
     },

@@ -75,8 +75,9 @@ const isNum = (s: string) => /^\d+$/.test(s);
 
 /** Resolves Docker's `-u user[:group]` (names or ids) against the container's /etc files. */
 export async function resolveUser(root: string, spec: string): Promise<OciUser> {
+  if (spec === '') spec = '0';
   const [userPart = '', groupPart] = spec.split(':', 2);
-  if (spec.split(':').length > 2 || (!userPart && groupPart === undefined)) throw errors.invalid(`invalid user: ${spec}`);
+  if (spec.split(':').length > 2) throw errors.invalid(`invalid user: ${spec}`);
   const passwd = parsePasswd(await readInRoot(root, '/etc/passwd'));
   const groups = parseGroup(await readInRoot(root, '/etc/group'));
   let uid = 0;
