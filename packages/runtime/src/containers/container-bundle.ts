@@ -10,22 +10,26 @@ import type { ContainerRecord, ContainerNetwork } from './container-types.js';
 import type { ContainerContext } from './container-context.js';
 import { buildOciSpec } from './oci-spec.js';
 import { mkdirInRoot, resolveUser } from './rootfs-paths.js';
-import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-file.js';
 
 export async function prepareBundle(ctx: ContainerContext, rec: ContainerRecord): Promise<void> {
   const { snapshotter, mounter, network } = ctx.deps;
   const bundle = ctx.bundleDir(rec.id);
   const rootfs = ctx.rootfsDir(rec.id);
-  await fs.mkdir(rootfs, { recursive: true, mode: 0o700 });
-  await mounter.mount(await snapshotter.mounts(rec.snapshotKey), rootfs);
+  const mode = rec.hostConfig.networkMode === 'default' ? 'bridge' : rec.hostConfig.networkMode;
+  // The rootfs mount and the network setup are independent spawns: do them side by side.
+  const [, att] = await Promise.all([
+    (async () => {
+      await fs.mkdir(rootfs, { recursive: true, mode: 0o700 });
+      await mounter.mount(await snapshotter.mounts(rec.snapshotKey), rootfs);
+    })(),
+    network?.attach({ containerId: rec.id, mode, hostname: rec.config.hostname }),
+  ]);
   const user = await resolveUser(rootfs, rec.config.user);
   const cwd = rec.config.workingDir || '/';
   if (cwd !== '/') await mkdirInRoot(rootfs, cwd);
 
   let netnsPath: string | null | undefined;
-  const mode = rec.hostConfig.networkMode === 'default' ? 'bridge' : rec.hostConfig.networkMode;
-  if (network) {
-    const att = await network.attach({ containerId: rec.id, mode, hostname: rec.config.hostname });
+  if (att) {
     netnsPath = att.netnsPath;
     rec.network = {
       ipAddress: att.ipAddress, ipPrefixLen: att.ipPrefixLen, gateway: att.gateway, macAddress: att.macAddress,
@@ -40,7 +44,7 @@ export async function prepareBundle(ctx: ContainerContext, rec: ContainerRecord)
     record: rec, rootfsPath: rootfs, user, cwd, cgroupsPath: ctx.cgroupsPath(rec.id), netnsPath,
     etcFiles: etc, defaultPidsLimit: ctx.deps.defaultPidsLimit,
   });
-  await writeJsonAtomic(path.join(bundle, 'config.json'), spec);
+  await fs.writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec));
 }
 
 async function writeEtcFiles(ctx: ContainerContext, rec: ContainerRecord, net: ContainerNetwork | undefined) {
@@ -53,11 +57,12 @@ async function writeEtcFiles(ctx: ContainerContext, rec: ContainerRecord, net: C
     const i = h.indexOf(':');
     return `${h.slice(i + 1)}\t${h.slice(0, i)}\n`;
   }).join('');
-  await writeFileAtomic(hostname, `${rec.config.hostname}\n`, 0o644);
-  await writeFileAtomic(hosts,
+  // Regenerated at every start, so a torn file after a crash costs nothing: no fsync here.
+  await fs.writeFile(hostname, `${rec.config.hostname}\n`, { mode: 0o644 });
+  await fs.writeFile(hosts,
     '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\n' +
-    'ff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n' + extra + hostLine, 0o644);
-  await writeFileAtomic(resolvConf, await resolvConfFor(rec), 0o644);
+    'ff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n' + extra + hostLine, { mode: 0o644 });
+  await fs.writeFile(resolvConf, await resolvConfFor(rec), { mode: 0o644 });
   return { hostname, hosts, resolvConf };
 }
 
@@ -76,8 +81,11 @@ async function resolvConfFor(rec: ContainerRecord): Promise<string> {
 /** Releases everything a run took: task, mount, network. Safe to call repeatedly. */
 export async function teardown(ctx: ContainerContext, rec: ContainerRecord): Promise<void> {
   const { tasks, mounter, network, logger } = ctx.deps;
-  await tasks.delete(rec.id).catch((err) => logger.warn('runc delete failed', { id: rec.id, err }));
-  await mounter.unmount(ctx.rootfsDir(rec.id)).catch((err) => logger.warn('unmount failed', { id: rec.id, err }));
-  if (network) await network.detach(rec.id).catch((err) => logger.warn('network detach failed', { id: rec.id, err }));
+  // Independent once the task is gone, so they run side by side (each is a process spawn).
+  await Promise.all([
+    tasks.delete(rec.id).catch((err) => logger.warn('runc delete failed', { id: rec.id, err })),
+    mounter.unmount(ctx.rootfsDir(rec.id)).catch((err) => logger.warn('unmount failed', { id: rec.id, err })),
+    network?.detach(rec.id).catch((err) => logger.warn('network detach failed', { id: rec.id, err })),
+  ]);
   delete rec.network;
 }

@@ -16,6 +16,17 @@ import type { OpResult } from '../services.js';
 
 const KILL_WAIT_MS = 10_000;
 
+/** Phase timings of one operation, logged at debug level: where a slow `run --rm` spends its time. */
+function phaseTimer(ctx: ContainerContext, op: string, id: string) {
+  const t0 = performance.now();
+  let last = t0;
+  const phases: Record<string, number> = {};
+  return {
+    mark(name: string) { const n = performance.now(); phases[name] = Math.round((n - last) * 10) / 10; last = n; },
+    done() { ctx.deps.logger.debug(`${op} timing`, { id: id.slice(0, 12), totalMs: Math.round(performance.now() - t0), ...phases }); },
+  };
+}
+
 function verdictOrThrow(op: Parameters<typeof decide>[0], rec: ContainerRecord, force = false): 'proceed' | 'noop' {
   const v = decide(op, rec.state.status, { force, name: rec.name });
   if (v.kind === 'reject') throw errors.conflict(v.reason, { id: rec.id });
@@ -41,10 +52,13 @@ export async function startContainer(ctx: ContainerContext, ref: string): Promis
 
 export async function startLocked(ctx: ContainerContext, rec: ContainerRecord): Promise<void> {
   const { tasks } = ctx.deps;
+  const t = phaseTimer(ctx, 'start', rec.id);
   await ctx.transition(rec, 'starting', { error: '' });
+  t.mark('persist');
   try {
     await fs.rm(ctx.bundleDir(rec.id), { recursive: true, force: true }).catch(() => undefined);
     await prepareBundle(ctx, rec);
+    t.mark('bundle');
     await tasks.clearExit(rec.id);
     const { pid } = await tasks.create({
       id: rec.id, bundleDir: ctx.bundleDir(rec.id), logPath: rec.logPath, logMaxSize: ctx.deps.logMaxSize,
@@ -54,10 +68,15 @@ export async function startLocked(ctx: ContainerContext, rec: ContainerRecord): 
       const [h, w] = rec.hostConfig.consoleSize;
       await tasks.resize(ctx.bundleDir(rec.id), { rows: h > 0 ? h : 24, cols: w > 0 ? w : 80 }).catch(() => undefined);
     }
+    t.mark('create');
     await connectPendingAttach(ctx, rec);
+    t.mark('attach');
     await tasks.start(rec.id);
+    t.mark('runcStart');
     rec.generation += 1;
     await ctx.transition(rec, 'running', { pid, startedAt: new Date().toISOString(), exitCode: 0, oomKilled: false, finishedAt: rec.state.finishedAt }, { action: 'start' });
+    t.mark('persist2');
+    t.done();
   } catch (err) {
     await teardown(ctx, rec);
     const message = engineErrorOf(err)?.message ?? (err as Error).message;
@@ -93,7 +112,9 @@ export async function handleExit(ctx: ContainerContext, exit: TaskExit): Promise
   await ctx.locks.run(exit.id, async () => {
     const rec = ctx.deps.repo.get(exit.id);
     if (!rec || !ACTIVE.includes(rec.state.status)) return;
-    await teardown(ctx, rec);
+    const t = phaseTimer(ctx, 'exit', rec.id);
+    // The exit is recorded and reported first; the cleanup (runc delete, umount, netns) follows
+    // under the same lock, so a `start` or `rm` that comes next still waits for it.
     await ctx.transition(rec, 'exited', {
       pid: 0, exitCode: exit.exitCode, finishedAt: exit.exitedAt, oomKilled: exit.oomKilled,
     }, { action: 'die', attributes: { exitCode: String(exit.exitCode) } });
@@ -101,7 +122,11 @@ export async function handleExit(ctx: ContainerContext, exit: TaskExit): Promise
     for (const s of ctx.pendingAttach.get(rec.id) ?? []) s.finish();
     ctx.pendingAttach.delete(rec.id);
     ctx.waits.exited(rec.id, { exitCode: exit.exitCode });
-    if (rec.hostConfig.autoRemove) await removeLocked(ctx, rec.id);
+    t.mark('persist');
+    if (rec.hostConfig.autoRemove) await removeLocked(ctx, rec.id, { reportFirst: true, teardown: true });
+    else await teardown(ctx, rec);
+    t.mark(rec.hostConfig.autoRemove ? 'autoRemove' : 'teardown');
+    t.done();
   });
 }
 
@@ -189,24 +214,60 @@ export async function removeContainer(ctx: ContainerContext, ref: string, opts: 
   await ctx.locks.run(id, () => removeLocked(ctx, id));
 }
 
-export async function removeLocked(ctx: ContainerContext, id: string): Promise<void> {
+/**
+ * Removes a container. By default the host resources go first and the record last, and a failure
+ * leaves the container `dead` (Docker's behaviour for `rm`). With `reportFirst` (auto-remove on
+ * exit) the record goes first so `run --rm` returns without waiting for the cleanup; a crash in
+ * between leaves orphans that boot reconciliation removes (`removeOrphans`).
+ */
+export async function removeLocked(ctx: ContainerContext, id: string, opts: { reportFirst?: boolean; teardown?: boolean } = {}): Promise<void> {
   const rec = ctx.deps.repo.get(id);
   if (!rec) return;
-  const { snapshotter, tasks, repo, logger } = ctx.deps;
+  const { repo, logger } = ctx.deps;
+  // An exited or never-started container was already torn down by its exit (or failed start).
+  const needsTeardown = opts.teardown ?? !['created', 'exited'].includes(rec.state.status);
+  const forget = async () => {
+    await repo.delete(id);
+    for (const s of ctx.pendingAttach.get(id) ?? []) s.finish();
+    ctx.pendingAttach.delete(id);
+    ctx.waits.removed(id, { exitCode: rec.state.exitCode });
+    ctx.publish(rec, 'destroy');
+  };
+  if (opts.reportFirst) {
+    await forget();
+    await releaseHost(ctx, rec, needsTeardown).catch((err) => logger.error('cleanup after auto-remove failed', { id, err }));
+    return;
+  }
   if (rec.state.status !== 'removing') await ctx.transition(rec, 'removing');
   try {
-    await teardown(ctx, rec);
-    if (await snapshotter.exists(rec.snapshotKey)) await snapshotter.remove(rec.snapshotKey);
-    await tasks.clearExit(id).catch(() => undefined);
-    await fs.rm(ctx.bundleDir(id), { recursive: true, force: true });
-    await repo.delete(id);
+    await releaseHost(ctx, rec, needsTeardown);
   } catch (err) {
     logger.error('container removal failed', { id, err });
     await ctx.transition(rec, 'dead', { error: `removal failed: ${(err as Error).message}` });
     throw err;
   }
-  for (const s of ctx.pendingAttach.get(id) ?? []) s.finish();
-  ctx.pendingAttach.delete(id);
-  ctx.waits.removed(id, { exitCode: rec.state.exitCode });
-  ctx.publish(rec, 'destroy');
+  await forget();
+}
+
+async function releaseHost(ctx: ContainerContext, rec: ContainerRecord, withTeardown: boolean): Promise<void> {
+  const { snapshotter, tasks } = ctx.deps;
+  if (withTeardown) await teardown(ctx, rec);
+  if (await snapshotter.exists(rec.snapshotKey)) await snapshotter.remove(rec.snapshotKey);
+  await tasks.clearExit(rec.id).catch(() => undefined);
+  await fs.rm(ctx.bundleDir(rec.id), { recursive: true, force: true });
+}
+
+/** Host leftovers of containers that have no record (a crash during an auto-remove). */
+export async function removeOrphans(ctx: ContainerContext): Promise<void> {
+  const { snapshotter, repo, tasks, mounter, logger } = ctx.deps;
+  for await (const snap of snapshotter.walk()) {
+    if (snap.kind !== 'active' || !/^[0-9a-f]{64}$/.test(snap.key) || repo.get(snap.key)) continue;
+    const id = snap.key;
+    logger.warn('removing the leftovers of a removed container', { id });
+    await tasks.delete(id).catch(() => undefined);
+    await mounter.unmount(ctx.rootfsDir(id)).catch(() => undefined);
+    await snapshotter.remove(id).catch((err) => logger.warn('orphan snapshot removal failed', { id, err }));
+    await tasks.clearExit(id).catch(() => undefined);
+    await fs.rm(ctx.bundleDir(id), { recursive: true, force: true }).catch(() => undefined);
+  }
 }

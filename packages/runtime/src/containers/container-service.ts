@@ -12,7 +12,7 @@ import type { ContainerService, OpResult } from '../services.js';
 import { ACTIVE, ContainerContext, type ContainerDeps } from './container-context.js';
 import { createContainer } from './container-create.js';
 import {
-  handleExit, killContainer, pauseContainer, removeContainer, removeLocked, startContainer, stopContainer,
+  handleExit, killContainer, pauseContainer, removeContainer, removeLocked, removeOrphans, startContainer, stopContainer,
 } from './container-lifecycle.js';
 import { DOCKER_STATE, decide } from './status.js';
 import { PendingAttachSession } from './attach-session.js';
@@ -199,13 +199,14 @@ export class LocalContainerService implements ContainerService {
         });
       });
     }
+    await removeOrphans(this.ctx);
   }
 
   private async handleExitUnlocked(rec: ContainerRecord, exit: { exitCode: number; exitedAt: string; oomKilled: boolean }): Promise<void> {
     await teardown(this.ctx, rec);
     await this.ctx.transition(rec, 'exited', { pid: 0, exitCode: exit.exitCode, finishedAt: exit.exitedAt, oomKilled: exit.oomKilled },
       { action: 'die', attributes: { exitCode: String(exit.exitCode) } });
-    if (rec.hostConfig.autoRemove) await removeLocked(this.ctx, rec.id);
+    if (rec.hostConfig.autoRemove) await removeLocked(this.ctx, rec.id, { teardown: false });
   }
 }
 
