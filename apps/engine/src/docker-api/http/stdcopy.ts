@@ -70,3 +70,38 @@ export function demux(body: Buffer): { stdout: Buffer; stderr: Buffer; systemerr
   const pick = (id: StdStreamId) => Buffer.concat(frames.filter((f) => f.stream === id).map((f) => f.data));
   return { stdout: pick(STDOUT), stderr: pick(STDERR), systemerr: pick(SYSTEMERR), frames };
 }
+
+/**
+ * Coalesces many small writes of one stream into few large frames. Logs arrive one line at a
+ * time; a frame per line makes every client do a syscall per line (the docker CLI then tops out
+ * near 14 MiB/s here). Data is flushed when a frame fills, the stream changes, or the producer
+ * pauses (setImmediate), so a followed log still shows each line at once.
+ */
+export class FrameBatcher {
+  private parts: Buffer[] = [];
+  private size = 0;
+  private stream: StdStreamId = STDOUT;
+  private scheduled: NodeJS.Immediate | undefined;
+
+  /** `raw` (TTY): no framing, just batching. */
+  constructor(private readonly emit: (buf: Buffer) => void, private readonly raw: boolean, private readonly limit = MAX_FRAME) {}
+
+  push(stream: StdStreamId, data: Buffer): void {
+    if (data.length === 0) return;
+    if (this.size && (stream !== this.stream || this.size + data.length > this.limit)) this.flush();
+    this.stream = stream;
+    this.parts.push(data);
+    this.size += data.length;
+    if (this.size >= this.limit) this.flush();
+    else this.scheduled ??= setImmediate(() => this.flush());
+  }
+
+  flush(): void {
+    if (this.scheduled) { clearImmediate(this.scheduled); this.scheduled = undefined; }
+    if (!this.size) return;
+    const data = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.size);
+    this.parts = [];
+    this.size = 0;
+    this.emit(this.raw ? data : frame(this.stream, data));
+  }
+}

@@ -12,7 +12,7 @@ import { mapError } from '../http/errors.js';
 import { parseDetachKeys } from '../http/detach-keys.js';
 import { streamContentType } from '../http/hijack.js';
 import { boolParam, boolParamOr, timestampParam } from '../http/query.js';
-import { frame, streamId } from '../http/stdcopy.js';
+import { FrameBatcher, frame, streamId } from '../http/stdcopy.js';
 import { versionAtLeast } from '../http/version.js';
 import { get, post, type Reply, type RequestContext, type Route } from '../router.js';
 
@@ -52,6 +52,9 @@ export function parseTail(v: string | null): number | 'all' {
 
 /** Resolves when `out` can take more data or the request is over. */
 export function drained(out: Writable, signal: AbortSignal): Promise<void> {
+  // A flush from a timer may have filled and emptied the buffer already: never wait for a
+  // 'drain' that has come and gone.
+  if (!out.writableNeedDrain || signal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
       out.off('drain', done);
@@ -80,14 +83,17 @@ export async function streamContainerLogs(ctx: RequestContext): Promise<Reply> {
     status: 200,
     contentType: streamContentType(tty, ctx.apiVersion, versionAtLeast),
     async write(out, signal) {
+      const batch = new FrameBatcher((buf) => { out.write(buf); }, tty);
       try {
         for await (const e of entries) {
           if (signal.aborted) break;
-          const data = timestamps ? Buffer.concat([Buffer.from(`${e.time} `), e.data]) : e.data;
-          const buf = tty ? data : frame(streamId(e.stream), data);
-          if (buf.length && !out.write(buf)) await drained(out, signal);
+          if (timestamps) batch.push(streamId(e.stream), Buffer.from(`${e.time} `));
+          batch.push(streamId(e.stream), e.data);
+          if (out.writableNeedDrain) await drained(out, signal);
         }
+        batch.flush();
       } catch (err) {
+        batch.flush();
         if (signal.aborted) return;
         // Headers are gone: moby writes "Error grabbing logs" in band.
         const msg = Buffer.from(`Error grabbing logs: ${mapError(err, ctx.logger).message}\n`);
