@@ -11,3 +11,4 @@ export * from './errors/engine-error.js';
 export { createEngine, type Engine, type EngineOptions } from './create-engine.js';
 export { createLogger, silentLogger, type Logger, type LogLevel } from './util/logger.js';
 export type { EngineEvent, EventType } from './events/event-bus.js';
+export { AsyncQueue } from './util/async-queue.js';

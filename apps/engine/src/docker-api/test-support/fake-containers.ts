@@ -11,7 +11,7 @@ import {
   type LogEntry, type LogOptions, type OpResult, type OutputChunk, type WaitCondition, type WaitResult,
 } from '@berth/runtime';
 import { FakeProcess, signalNumber } from './fake-process.js';
-import { Queue } from './queue.js';
+import { AsyncQueue as Queue } from '@berth/runtime';
 
 const hex = () => randomBytes(32).toString('hex');
 

@@ -5,7 +5,7 @@
  * and logs framing without runc.
  */
 import { errors, type OutputChunk, type StdStream } from '@berth/runtime';
-import { Queue } from './queue.js';
+import { AsyncQueue as Queue } from '@berth/runtime';
 
 export interface ProcIo {
   readonly args: string[];
