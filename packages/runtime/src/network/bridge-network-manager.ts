@@ -35,7 +35,6 @@ export interface BridgeNetworkOptions {
 /** Docker's name for the default bridge network, reported in NetworkSettings. */
 export const DEFAULT_NETWORK_NAME = 'bridge';
 const NETNS_DIR = '/var/run/netns';
-const SYS_NET = '/sys/class/net';
 const EMPTY = { ipAddress: '', ipPrefixLen: 0, gateway: '', macAddress: '', networkName: '' } as const;
 
 export class BridgeNetworkManager implements NetworkManager {
@@ -101,10 +100,8 @@ export class BridgeNetworkManager implements NetworkManager {
       const m = nsPattern.exec(name);
       if (m && !keepKeys.has(m[1])) lines.push(`netns del ${name}`);
     }
-    for (const name of await readdirOrEmpty(SYS_NET)) {
-      if (/^vb[0-9a-f]{11}$/.test(name) && !keepVeths.has(name) && (await masterOf(name)) === this.bridgeName) {
-        lines.unshift(`link del ${name}`);
-      }
+    for (const [name, master] of await linksWithMaster()) {
+      if (/^vb[0-9a-f]{11}$/.test(name) && !keepVeths.has(name) && master === this.bridgeName) lines.unshift(`link del ${name}`);
     }
     if (lines.length === 0) return;
     await run('ip', ['-force', '-batch', '-'], { input: lines.join('\n') + '\n', okCodes: [1] })
@@ -117,7 +114,7 @@ export class BridgeNetworkManager implements NetworkManager {
     await this.reconcile(new Set());
     try {
       await removeFirewall(this.fw);
-      if (await exists(path.join(SYS_NET, this.bridgeName))) await run('ip', ['link', 'del', this.bridgeName]);
+      if ((await netdevs()).has(this.bridgeName)) await run('ip', ['link', 'del', this.bridgeName]);
     } catch (err) {
       throw wrap(`cannot remove bridge ${this.bridgeName}`, err);
     }
@@ -126,8 +123,8 @@ export class BridgeNetworkManager implements NetworkManager {
   private async setupHost(): Promise<void> {
     const br = this.bridgeName;
     try {
-      const present = await exists(path.join(SYS_NET, br));
-      if (present && !(await exists(path.join(SYS_NET, br, 'bridge')))) {
+      const present = (await netdevs()).has(br);
+      if (present && !/\bbridge\b/.test((await run('ip', ['-d', '-o', 'link', 'show', 'dev', br])).stdout)) {
         throw errors.precondition(`${br} exists and is not a bridge`);
       }
       // A fixed MAC: otherwise the bridge takes the lowest port MAC and changes as containers come and go.
@@ -197,7 +194,7 @@ export class BridgeNetworkManager implements NetworkManager {
     const veth = this.vethName(containerId);
     const ns = this.netnsName(containerId);
     const present = async () => ({
-      veth: await exists(path.join(SYS_NET, veth)),
+      veth: (await netdevs()).has(veth),
       ns: await exists(path.join(NETNS_DIR, ns)),
     });
     const before = await present();
@@ -240,8 +237,24 @@ async function readdirOrEmpty(dir: string): Promise<string[]> {
   return fs.readdir(dir).catch(() => []);
 }
 
-async function masterOf(dev: string): Promise<string | undefined> {
-  return fs.readlink(path.join(SYS_NET, dev, 'master')).then((l) => path.basename(l), () => undefined);
+/**
+ * Interfaces of the daemon's own network namespace. Not /sys/class/net: sysfs shows the netns of
+ * whoever mounted it, which is not ours when berthd runs under `nsenter --net` (tests, benchmarks).
+ */
+async function netdevs(): Promise<Set<string>> {
+  const text = await fs.readFile('/proc/self/net/dev', 'utf8');
+  return new Set(text.split('\n').slice(2).map((l) => l.split(':')[0]!.trim()).filter(Boolean));
+}
+
+/** name → master device, from netlink (netns-aware). */
+async function linksWithMaster(): Promise<Map<string, string | undefined>> {
+  const out = (await run('ip', ['-o', 'link', 'show'])).stdout;
+  const links = new Map<string, string | undefined>();
+  for (const line of out.split('\n')) {
+    const m = /^\d+:\s+([^:@\s]+)[@:]/.exec(line);
+    if (m) links.set(m[1]!, / master (\S+)/.exec(line)?.[1]);
+  }
+  return links;
 }
 
 function escapeRegExp(s: string): string {
