@@ -18,7 +18,9 @@ import { JsonContainerRepository } from './metadata/container-repository.js';
 import { ConmonTaskManager } from './task/conmon-task-manager.js';
 import { readK8sFileLogs } from './logs/k8s-file-reader.js';
 import { BridgeNetworkManager } from './network/bridge-network-manager.js';
+import { IptablesPortPublisher } from './network/port-publisher.js';
 import { EventBus } from './events/event-bus.js';
+import { streamEvents } from './events/event-stream.js';
 import { LocalContainerService } from './containers/container-service.js';
 import { LocalExecService } from './exec/exec-service.js';
 import { LocalSystemService } from './system/system-service.js';
@@ -71,6 +73,8 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
     netnsPrefix: `${o.bridgeName.slice(0, 6)}-`,
   });
   await network.init();
+  const ports = new IptablesPortPublisher({ bridgeName: o.bridgeName });
+  await ports.init();
 
   // The exec root may be long in tests; conmon's attach socket path must stay under 108 bytes.
   const tasks = new ConmonTaskManager({
@@ -79,10 +83,13 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
   });
 
   const containers = new LocalContainerService({
-    repo, images, snapshotter, mounter, tasks, readLogs: readK8sFileLogs, network, events, logger,
+    repo, images, snapshotter, mounter, tasks, readLogs: readK8sFileLogs, network, ports, events, logger,
     execRoot: o.execRoot, cgroupParent: o.cgroupParent, defaultPidsLimit: o.defaultPidsLimit, logMaxSize: o.logMaxSize,
   });
   await containers.reconcile();
+  // Rebuilds the DNAT chain from the records: no duplicates, nothing of containers gone meanwhile.
+  await ports.restore(repo.all().filter((r) => ['running', 'paused'].includes(r.state.status) && r.network?.ports)
+    .map((r) => ({ containerId: r.id, containerIp: r.network!.ipAddress, ports: r.network!.ports! })));
   await network.reconcile(new Set(repo.all().filter((r) => ['running', 'paused'].includes(r.state.status)).map((r) => r.id)));
   const watcher = new AbortController();
   const watching = containers.watchExits(watcher.signal);
@@ -94,7 +101,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
   });
 
   return {
-    services: { containers, exec, images, system },
+    services: { containers, exec, images, system, events: { subscribe: (opts) => streamEvents(events, opts) } },
     events,
     async shutdown() {
       watcher.abort();

@@ -5,10 +5,13 @@
  */
 export * from './services.js';
 export * from './containers/container-types.js';
+export * from './containers/commit-types.js';
 export * from './containers/status.js';
 export * from './images/image-types.js';
 export * from './errors/engine-error.js';
 export { createEngine, type Engine, type EngineOptions } from './create-engine.js';
 export { createLogger, silentLogger, type Logger, type LogLevel } from './util/logger.js';
 export type { EngineEvent, EventType } from './events/event-bus.js';
+export { EventBus } from './events/event-bus.js';
+export { streamEvents, eventMatcher, EVENT_FILTER_KEYS } from './events/event-stream.js';
 export { AsyncQueue } from './util/async-queue.js';

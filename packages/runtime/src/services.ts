@@ -8,6 +8,9 @@ import type {
 } from './containers/container-types.js';
 import type { HistoryItem, ImageDeleteItem, ImageFilter, ImageHistoryEntry, ImageRecord, ImportOptions } from './images/image-types.js';
 import type { Readable } from 'node:stream';
+import type { CommitOptions, ContainerChange } from './containers/commit-types.js';
+import type { EngineEvent } from './events/event-bus.js';
+import type { EventStreamOptions } from './events/event-stream.js';
 
 export type OpResult = { changed: boolean };
 
@@ -29,6 +32,19 @@ export interface ContainerService {
   logs(idOrName: string, opts: LogOptions): Promise<{ tty: boolean; entries: AsyncIterable<LogEntry> }>;
   attach(idOrName: string, opts: AttachOptions): Promise<AttachSession>;
   resize(idOrName: string, size: { rows: number; cols: number }): Promise<void>;
+  /** `docker top`: host `ps` rows of the container's processes (ps_args default `-ef`). 409 when not running. */
+  top(idOrName: string, psArgs?: string): Promise<ContainerTop>;
+  /** `docker diff`: the writable layer's changes, sorted by path (stopped containers too). */
+  changes(idOrName: string): Promise<ContainerChange[]>;
+  /** `docker export`: resolves once the container is found; the stream is a tar of the merged rootfs. */
+  export(idOrName: string, opts?: { signal?: AbortSignal }): Promise<Readable>;
+  /** `docker commit`: the writable layer becomes a new image on top of the container's; returns its id. */
+  commit(idOrName: string, opts: CommitOptions): Promise<{ id: string }>;
+}
+
+export interface ContainerTop {
+  titles: string[];
+  processes: string[][];
 }
 
 export interface ExecCreateSpec {
@@ -108,6 +124,15 @@ export interface EngineServices {
   readonly exec: ExecService;
   readonly images: ImageService;
   readonly system: SystemService;
+  readonly events: EventService;
+}
+
+export type { EventStreamOptions };
+
+export interface EventService {
+  /** Docker `GET /events`: replay from the buffer for since/until, then live; ends at `until` or abort.
+   *  Bad filters or bounds throw an EngineError synchronously. */
+  subscribe(opts: EventStreamOptions): AsyncIterable<EngineEvent>;
 }
 
 export type { HistoryItem };

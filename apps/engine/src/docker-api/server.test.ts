@@ -82,8 +82,9 @@ describe('protocol basics', () => {
     const swarm = await request(t.sock, 'GET', '/v1.47/services');
     expect(swarm.status).toBe(503);
     expect(swarm.json().message).toMatch(/not a swarm manager/);
-    const events = await request(t.sock, 'GET', '/events');
-    expect(events.status).toBe(501);
+    const events = await request(t.sock, 'GET', `/events?filters=${encodeURIComponent('{"bogus":["x"]}')}`);
+    expect(events.status).toBe(400);
+    expect(events.json().message).toBe("invalid filter 'bogus'");
   });
 });
 

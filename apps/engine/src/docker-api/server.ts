@@ -22,6 +22,7 @@ import { writeRawResponse, rawHead } from './http/raw-response.js';
 import { API_VERSION, negotiate, splitVersion } from './http/version.js';
 import { Router, type CompiledRoute, type HijackReply, type Method, type Reply, type RequestContext } from './router.js';
 import { containerIoRoutes } from './routes/container-io.js';
+import { containerCommitRoutes } from './routes/container-commit.js';
 import { containerRoutes } from './routes/containers.js';
 import { execRoutes } from './routes/exec.js';
 import { imageRoutes } from './routes/images.js';
@@ -55,7 +56,7 @@ export function createDockerApiServer(services: EngineServices, opts: DockerApiS
   const logger = opts.logger;
   const socketMode = opts.socketMode ?? 0o660;
   const router = new Router([
-    ...systemRoutes(), ...containerRoutes(), ...containerIoRoutes(), ...execRoutes(), ...imageRoutes(), ...stubRoutes(),
+    ...systemRoutes(), ...containerRoutes(), ...containerIoRoutes(), ...containerCommitRoutes(), ...execRoutes(), ...imageRoutes(), ...stubRoutes(),
   ]);
   let engineVersion = '0.0.0';
   try {

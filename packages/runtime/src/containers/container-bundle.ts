@@ -35,6 +35,7 @@ export async function prepareBundle(ctx: ContainerContext, rec: ContainerRecord)
       ipAddress: att.ipAddress, ipPrefixLen: att.ipPrefixLen, gateway: att.gateway, macAddress: att.macAddress,
       networkName: att.networkName, ...(att.netnsPath ? { netnsPath: att.netnsPath } : {}),
     };
+    await publishPorts(ctx, rec);
   } else {
     netnsPath = mode === 'host' ? null : undefined;
   }
@@ -45,6 +46,23 @@ export async function prepareBundle(ctx: ContainerContext, rec: ContainerRecord)
     etcFiles: etc, defaultPidsLimit: ctx.deps.defaultPidsLimit,
   });
   await fs.writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec));
+}
+
+/**
+ * DNAT for `-p`/`-P`, once the container has its address. A port already taken fails the start
+ * here, before runc runs; the caller's teardown then unpublishes and detaches.
+ */
+async function publishPorts(ctx: ContainerContext, rec: ContainerRecord): Promise<void> {
+  const ports = ctx.deps.ports;
+  const net = rec.network;
+  const h = rec.hostConfig;
+  if (!ports || !net?.ipAddress) return;
+  if (!Object.keys(h.portBindings ?? {}).length && !h.publishAllPorts) return;
+  const assigned = await ports.publish({
+    containerId: rec.id, name: rec.name, containerIp: net.ipAddress, publishAll: h.publishAllPorts ?? false,
+    portBindings: h.portBindings ?? {}, exposedPorts: rec.config.exposedPorts ?? {},
+  });
+  if (Object.keys(assigned).length) net.ports = assigned;
 }
 
 async function writeEtcFiles(ctx: ContainerContext, rec: ContainerRecord, net: ContainerNetwork | undefined) {
@@ -80,12 +98,16 @@ async function resolvConfFor(rec: ContainerRecord): Promise<string> {
 
 /** Releases everything a run took: task, mount, network. Safe to call repeatedly. */
 export async function teardown(ctx: ContainerContext, rec: ContainerRecord): Promise<void> {
-  const { tasks, mounter, network, logger } = ctx.deps;
+  const { tasks, mounter, network, ports, logger } = ctx.deps;
   // Independent once the task is gone, so they run side by side (each is a process spawn).
   await Promise.all([
     tasks.delete(rec.id).catch((err) => logger.warn('runc delete failed', { id: rec.id, err })),
     mounter.unmount(ctx.rootfsDir(rec.id)).catch((err) => logger.warn('unmount failed', { id: rec.id, err })),
-    network?.detach(rec.id).catch((err) => logger.warn('network detach failed', { id: rec.id, err })),
+    (async () => {
+      // Rules first: a DNAT towards a released address could hit the next container that gets it.
+      await ports?.unpublish(rec.id).catch((err) => logger.warn('unpublishing ports failed', { id: rec.id, err }));
+      await network?.detach(rec.id).catch((err) => logger.warn('network detach failed', { id: rec.id, err }));
+    })(),
   ]);
   delete rec.network;
 }

@@ -9,6 +9,7 @@ import type { ContainerRecord, ContainerState, LogEntry } from './container-type
 import { canTransition, type ContainerStatus } from './status.js';
 import type { ContainerRepository } from '../metadata/container-repository.js';
 import type { ImageRecord } from '../images/image-types.js';
+import type { CommitLayerInput } from '../images/image-commit.js';
 import type { Mounter, Snapshotter } from '../snapshots/snapshotter.js';
 import type { TaskManager } from '../task/task-manager.js';
 import type { ReadLogOptions } from '../logs/log-reader.js';
@@ -27,14 +28,28 @@ export interface ContainerNetworking {
   detach(containerId: string): Promise<void>;
 }
 
+/** Published ports (network/port-publisher.ts implements it). */
+export interface ContainerPortPublishing {
+  publish(req: {
+    containerId: string; name: string; containerIp: string; publishAll: boolean;
+    portBindings: Record<string, { hostIp: string; hostPort: string }[]>; exposedPorts: Record<string, unknown>;
+  }): Promise<Record<string, { hostIp: string; hostPort: string }[]>>;
+  unpublish(containerId: string): Promise<void>;
+}
+
 export interface ContainerDeps {
   repo: ContainerRepository;
-  images: { resolve(refOrId: string): Promise<ImageRecord> };
+  images: {
+    resolve(refOrId: string): Promise<ImageRecord>;
+    /** `docker commit`'s image half (LocalImageService); absent → commit is NOT_IMPLEMENTED. */
+    commitLayer?(input: CommitLayerInput): Promise<{ id: string }>;
+  };
   snapshotter: Snapshotter;
   mounter: Mounter;
   tasks: TaskManager;
   readLogs: (path: string, opts: ReadLogOptions) => AsyncIterable<LogEntry>;
   network?: ContainerNetworking;
+  ports?: ContainerPortPublishing;
   events: EventBus;
   logger: Logger;
   execRoot: string;

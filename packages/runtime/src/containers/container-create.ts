@@ -28,6 +28,7 @@ export function defaultHostConfig(h: Partial<HostConfig>): HostConfig {
     networkMode: h.networkMode || 'bridge',
     binds: h.binds ?? [],
     portBindings: h.portBindings ?? {},
+    publishAllPorts: h.publishAllPorts ?? false,
     privileged: h.privileged ?? false,
     readonlyRootfs: h.readonlyRootfs ?? false,
     capAdd: h.capAdd ?? [],

@@ -19,6 +19,9 @@ import { PendingAttachSession } from './attach-session.js';
 import { validateName } from '../ids/container-id.js';
 import { errors } from '../errors/engine-error.js';
 import { teardown } from './container-bundle.js';
+import { commitContainer, containerChanges, exportContainer } from './container-commit.js';
+import type { CommitOptions } from './commit-types.js';
+import { topContainer } from './container-top.js';
 
 export class LocalContainerService implements ContainerService {
   readonly ctx: ContainerContext;
@@ -34,6 +37,10 @@ export class LocalContainerService implements ContainerService {
   pause(ref: string) { return pauseContainer(this.ctx, ref, true); }
   unpause(ref: string) { return pauseContainer(this.ctx, ref, false); }
   remove(ref: string, opts?: { force?: boolean; volumes?: boolean }) { return removeContainer(this.ctx, ref, opts); }
+  top(ref: string, psArgs?: string) { return topContainer(this.ctx, ref, psArgs); }
+  changes(ref: string) { return containerChanges(this.ctx, ref); }
+  export(ref: string, opts?: { signal?: AbortSignal }) { return exportContainer(this.ctx, ref, opts); }
+  commit(ref: string, opts: CommitOptions) { return commitContainer(this.ctx, ref, opts); }
 
   async restart(ref: string, opts?: { timeoutSec?: number; signal?: string }): Promise<void> {
     const rec = this.ctx.resolve(ref);

@@ -37,6 +37,8 @@ export interface HostConfig {
   networkMode: string;
   binds: string[];
   portBindings: Record<string, { hostIp: string; hostPort: string }[]>;
+  /** `-P`: every exposed port without a binding gets a random host port. */
+  publishAllPorts?: boolean;
   privileged: boolean;
   readonlyRootfs: boolean;
   capAdd: string[];
@@ -103,6 +105,8 @@ export interface ContainerNetwork {
   networkName: string;
   netnsPath?: string;
   endpointId?: string;
+  /** Host ports actually assigned while running (`"80/tcp" → [{hostIp, hostPort}]`). */
+  ports?: Record<string, { hostIp: string; hostPort: string }[]>;
 }
 
 export interface ContainerDetail extends ContainerRecord {

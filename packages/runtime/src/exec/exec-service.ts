@@ -2,7 +2,8 @@
  * @module exec/exec-service
  * Extra processes in a running container (`docker exec`). An exec is created (recorded in memory,
  * like moby's exec store), then started once. Without a TTY it runs through `runc exec` with pipes,
- * the cheapest path measured here; exec with a TTY is not available yet and says so.
+ * the cheapest path measured here; with a TTY through `conmon --exec --exec-attach`, which owns the
+ * pty and reports the exit code. Resize requests that race the start wait for it (moby waits 10 s).
  */
 import type { AttachSession, OutputChunk } from '../containers/container-types.js';
 import type { ExecCreateSpec, ExecDetail, ExecService } from '../services.js';
@@ -14,8 +15,17 @@ import { resolveUser } from '../containers/rootfs-paths.js';
 import { errors } from '../errors/engine-error.js';
 import { AsyncQueue } from '../util/async-queue.js';
 import { randomBytes } from 'node:crypto';
+import type { ExecHandle, ExecProcessSpec, TtyExecHandle } from '../task/task-manager.js';
 
-interface ExecRecord extends ExecDetail { started: boolean; createdAt: number }
+interface ExecRecord extends ExecDetail {
+  started: boolean;
+  createdAt: number;
+  /** Settles once start() has a process (the tty handle, for resize) or failed (undefined). */
+  ready: Promise<TtyExecHandle | undefined>;
+  setReady(h: TtyExecHandle | undefined): void;
+}
+
+const RESIZE_WAIT_MS = 10_000;
 
 const MAX_EXECS_KEPT = 1000;
 
@@ -30,33 +40,53 @@ export class LocalExecService implements ExecService {
     if (v.kind === 'reject') throw errors.conflict(v.reason);
     if (!spec.cmd?.length) throw errors.invalid('No exec command specified');
     const id = randomBytes(32).toString('hex');
-    this.execs.set(id, { id, containerId: rec.id, running: false, exitCode: null, pid: 0, spec, started: false, createdAt: Date.now() });
+    let setReady!: (h: TtyExecHandle | undefined) => void;
+    const ready = new Promise<TtyExecHandle | undefined>((r) => { setReady = r; });
+    this.execs.set(id, { id, containerId: rec.id, running: false, exitCode: null, pid: 0, spec, started: false, createdAt: Date.now(), ready, setReady });
     this.prune();
     this.ctx.publish(rec, `exec_create: ${spec.cmd.join(' ')}`, { execID: id });
     return { id };
   }
 
-  async start(execId: string, opts: { detach: boolean; tty?: boolean }): Promise<AttachSession | undefined> {
+  async start(execId: string, opts: { detach: boolean; tty?: boolean; consoleSize?: [number, number] }): Promise<AttachSession | undefined> {
     const ex = this.get(execId);
     if (ex.started) throw errors.conflict(`Error: Exec command ${execId} has already run`);
     const rec = this.ctx.deps.repo.get(ex.containerId);
     if (!rec) throw errors.notFound('container', ex.containerId);
     const v = decide('exec', rec.state.status, { name: rec.id });
     if (v.kind === 'reject') throw errors.conflict(v.reason);
-    if (ex.spec.tty || opts.tty) throw errors.notImplemented('exec with a TTY (-t) is not supported by this engine yet; run it without -t');
+    // The exec's own config decides (moby); start's Tty only tells the client how to frame.
+    const tty = !!ex.spec.tty;
     ex.started = true;
     const rootfs = this.ctx.rootfsDir(rec.id);
     const user = await resolveUser(rootfs, ex.spec.user || rec.config.user);
     const caps = effectiveCapabilities(ex.spec.privileged ? ['ALL'] : rec.hostConfig.capAdd, rec.hostConfig.capDrop, rec.hostConfig.privileged);
-    const handle = await this.ctx.deps.tasks.exec(rec.id, {
+    const proc: ExecProcessSpec = {
       args: ex.spec.cmd,
       env: mergeEnv(containerEnv(rec), ex.spec.env ?? []),
       cwd: ex.spec.workingDir || rec.config.workingDir || '/',
       user,
-      tty: false,
+      tty,
       capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [], ambient: [] },
       noNewPrivileges: !rec.hostConfig.securityOpt.some((o) => /^no-new-privileges[=:]false$/.test(o)),
-    }, { stdin: !!ex.spec.attachStdin && !opts.detach });
+    };
+    const stdin = !!ex.spec.attachStdin && !opts.detach;
+    let handle: ExecHandle;
+    try {
+      if (tty) {
+        const cs = opts.consoleSize ?? ex.spec.consoleSize;
+        const size = cs && cs[0] > 0 && cs[1] > 0 ? { rows: cs[0], cols: cs[1] } : undefined;
+        const h = await this.ctx.deps.tasks.execTty(rec.id, ex.id, proc, { stdin, ...(size ? { size } : {}) });
+        ex.setReady(h);
+        handle = h;
+      } else {
+        handle = await this.ctx.deps.tasks.exec(rec.id, proc, { stdin });
+        ex.setReady(undefined);
+      }
+    } catch (err) {
+      ex.setReady(undefined);
+      throw err;
+    }
     ex.running = true;
     this.ctx.publish(rec, `exec_start: ${ex.spec.cmd.join(' ')}`, { execID: ex.id });
     void handle.pid.then((pid) => { ex.pid = pid; }, () => undefined);
@@ -80,7 +110,7 @@ export class LocalExecService implements ExecService {
       out.end();
     })();
     return {
-      tty: false,
+      tty,
       output: out,
       writeStdin: (d) => { handle.stdin?.write(d); },
       closeStdin: () => { handle.stdin?.end(); },
@@ -88,13 +118,19 @@ export class LocalExecService implements ExecService {
     };
   }
 
-  async resize(execId: string): Promise<void> {
+  async resize(execId: string, size: { rows: number; cols: number }): Promise<void> {
     const ex = this.get(execId);
+    let timer: NodeJS.Timeout | undefined;
+    const handle = await Promise.race([
+      ex.ready,
+      new Promise<never>((_, rej) => { timer = setTimeout(() => rej(errors.internal('timeout waiting for exec session ready', undefined)), RESIZE_WAIT_MS); }),
+    ]).finally(() => clearTimeout(timer));
     if (!ex.running) throw errors.conflict(`Exec ${execId} is not running`);
+    await handle?.resize(size);
   }
 
   async inspect(execId: string): Promise<ExecDetail> {
-    const { started: _s, createdAt: _c, ...detail } = this.get(execId);
+    const { started: _s, createdAt: _c, ready: _r, setReady: _sr, ...detail } = this.get(execId);
     return detail;
   }
 

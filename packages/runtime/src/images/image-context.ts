@@ -116,3 +116,23 @@ export async function releaseBlobs(ctx: ImageContext, digests: readonly (Digest 
     }
   }
 }
+
+/**
+ * Turns the freshly applied active snapshot `key` into the committed layer `chainId`, or drops it
+ * when that layer already exists (another image, or a concurrent pull, made it first).
+ * Returns true when this call created the layer (so a later failure must remove it).
+ */
+export async function commitOrReuseLayer(ctx: ImageContext, key: string, chainId: Digest): Promise<boolean> {
+  if (await ctx.snapshotter.exists(chainId)) {
+    await ctx.snapshotter.remove(key);
+    return false;
+  }
+  try {
+    await ctx.snapshotter.commit(chainId, key);
+    return true;
+  } catch (err) {
+    if (codeOf(err) !== 'ALREADY_EXISTS') throw err;
+    await ctx.snapshotter.remove(key);
+    return false;
+  }
+}

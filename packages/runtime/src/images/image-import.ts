@@ -15,7 +15,7 @@ import type { Readable } from 'node:stream';
 import type { ContentStore } from '../content/content-store.js';
 import { codeOf } from '../errors/engine-error.js';
 import { applyChanges } from './dockerfile-changes.js';
-import { asEngineError, releaseBlobs, releaseSnapshots, type ImageContext } from './image-context.js';
+import { asEngineError, commitOrReuseLayer, releaseBlobs, releaseSnapshots, type ImageContext } from './image-context.js';
 import type { Descriptor, Digest, ImageReference, ImportOptions } from './image-types.js';
 import type { StoredImage } from './image-store.js';
 import {
@@ -90,18 +90,7 @@ async function record(ctx: ImageContext, p: Prepared): Promise<{ id: Digest }> {
   let manifestDigest: Digest | undefined;
   let recorded = false;
   try {
-    if (await ctx.snapshotter.exists(p.chainId)) {
-      await ctx.snapshotter.remove(p.key!);
-    } else {
-      try {
-        await ctx.snapshotter.commit(p.chainId, p.key!);
-        committedNew = true;
-      } catch (err) {
-        // Someone outside this service (a pull) committed the same chain meanwhile: reuse it.
-        if (codeOf(err) !== 'ALREADY_EXISTS') throw err;
-        await ctx.snapshotter.remove(p.key!);
-      }
-    }
+    committedNew = await commitOrReuseLayer(ctx, p.key!, p.chainId);
     p.key = undefined;
     const size = await ctx.snapshotter.usage(p.chainId).then((u) => u.bytes, () => p.appliedSize);
     const configBytes = serializeImageConfig({

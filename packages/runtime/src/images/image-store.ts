@@ -23,6 +23,8 @@ export interface StoredImage {
   created: string;
   author: string;
   comment: string;
+  /** Container a `docker commit` made this image from. */
+  container?: string;
   architecture: string;
   os: string;
   variant?: string;
@@ -145,6 +147,7 @@ export class ImageStore {
       created: img.created,
       author: img.author,
       comment: img.comment,
+      ...(img.container ? { container: img.container } : {}),
       architecture: img.architecture,
       os: img.os,
       config: img.config,

@@ -42,6 +42,8 @@ export interface ImageRecord {
   created: string;
   author: string;
   comment: string;
+  /** Container a `docker commit` made this image from. */
+  container?: string;
   architecture: string;
   os: string;
   config: ImageRunConfig;

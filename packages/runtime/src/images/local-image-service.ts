@@ -11,6 +11,7 @@ import type { ImageService } from '../services.js';
 import { Mutex } from '../util/mutex.js';
 import { asEngineError, Holds, type ImageContext, type LocalImageServiceDeps } from './image-context.js';
 import { deleteImage } from './image-delete.js';
+import { commitLayerTar, type CommitLayerInput } from './image-commit.js';
 import { importLayerTar } from './image-import.js';
 import { buildHistory, filterImages } from './image-queries.js';
 import type { StoredImage } from './image-store.js';
@@ -93,6 +94,11 @@ export class LocalImageService implements ImageService {
 
   async importTar(tar: Readable, opts: ImportOptions): Promise<{ id: string }> {
     return importLayerTar(this.ctx, tar, opts);
+  }
+
+  /** `docker commit`'s image half; the container service packs the layer (see image-commit.ts). */
+  async commitLayer(input: CommitLayerInput): Promise<{ id: string }> {
+    return commitLayerTar(this.ctx, input);
   }
 
   /** Totals for `docker info` / `system df`; shared layers are counted once per image. */

@@ -70,6 +70,8 @@ export interface ImageConfigFields {
   created?: string;
   author?: string;
   comment?: string;
+  /** `docker commit`'s source container (Docker's config JSON field `container`). */
+  container?: string;
   architecture: string;
   os: string;
   variant?: string;
@@ -152,6 +154,7 @@ export function serializeImageConfig(f: ImageConfigFields): Buffer {
   if (f.variant) j.variant = f.variant;
   j.os = f.os;
   if (f.comment) j.comment = f.comment;
+  if (f.container) j.container = f.container;
   j.config = toOciRunConfig(f.config);
   j.rootfs = { type: 'layers', diff_ids: f.diffIds };
   j.history = f.history.map((h) => {
@@ -198,6 +201,7 @@ export function parseImageConfig(data: Buffer | string): ImageConfigFields {
   if (str(j.created) !== undefined) out.created = str(j.created);
   if (str(j.author)) out.author = str(j.author);
   if (str(j.comment)) out.comment = str(j.comment);
+  if (str(j.container)) out.container = str(j.container);
   if (str(j.variant)) out.variant = str(j.variant);
   return out;
 }

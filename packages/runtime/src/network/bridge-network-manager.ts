@@ -165,6 +165,8 @@ export class BridgeNetworkManager implements NetworkManager {
           `netns add ${ns}`,
           `link add ${veth} type veth peer name eth0 address ${mac} netns ${ns}`,
           `link set ${veth} master ${this.bridgeName} up`,
+          // Lets a container reach its own published port through a host address (DNAT back to itself).
+          `link set dev ${veth} type bridge_slave hairpin on`,
           '',
         ].join('\n'),
       });

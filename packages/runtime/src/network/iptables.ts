@@ -40,6 +40,12 @@ export function chainRules(n: FirewallNames, subnetCidr: string): string {
     `:${n.nat} - [0:0]`,
     // Egress: hide container addresses behind the host's, except for traffic staying on the bridge.
     `-A ${n.nat} -s ${subnetCidr} ! -o ${br} ${tag} -j MASQUERADE`,
+    // Published ports reached via 127.0.0.1 (needs route_localnet on the bridge): the container
+    // cannot answer a loopback source, so it sees the gateway instead.
+    `-A ${n.nat} -s 127.0.0.0/8 -o ${br} ${tag} -j MASQUERADE`,
+    // A container reaching a published port (its own, via hairpin, or a neighbour's) through a host
+    // address: without this the reply would go straight back over the bridge, bypassing the DNAT.
+    `-A ${n.nat} -s ${subnetCidr} -o ${br} -m conntrack --ctstate DNAT ${tag} -j MASQUERADE`,
     'COMMIT',
     '*filter',
     `:${n.fwd} - [0:0]`,
@@ -61,6 +67,23 @@ async function jumpExists(table: string, rule: readonly string[]): Promise<boole
   // 1 = no such rule, 2 = e.g. target chain missing: both mean "not there".
   const r = await run('iptables', ['-w', '-t', table, '-C', ...rule], { okCodes: [1, 2] });
   return r.code === 0;
+}
+
+/** Appends `rule` to `table` unless an identical rule is already there. */
+export async function ensureRule(table: string, rule: readonly string[]): Promise<void> {
+  if (!(await jumpExists(table, rule))) await run('iptables', ['-w', '-t', table, '-A', ...rule]);
+}
+
+/** Deletes every copy of `rule` from `table`; absent is fine. */
+export async function deleteRule(table: string, rule: readonly string[]): Promise<void> {
+  for (let i = 0; i < 100 && (await jumpExists(table, rule)); i++) await run('iptables', ['-w', '-t', table, '-D', ...rule]);
+}
+
+/** Flushes and deletes a chain; absent is fine. */
+export async function deleteChain(table: string, chain: string): Promise<void> {
+  // -F/-X fail with 1 when the chain does not exist.
+  await run('iptables', ['-w', '-t', table, '-F', chain], { okCodes: [1] });
+  await run('iptables', ['-w', '-t', table, '-X', chain], { okCodes: [1] });
 }
 
 export async function installFirewall(n: FirewallNames, subnetCidr: string): Promise<void> {

@@ -3,7 +3,8 @@
  * TaskManager over conmon + runc. One conmon per container monitors it (exit file, k8s-file log,
  * attach socket, ctl fifo), so containers, logs and exit codes survive daemon restarts.
  * create() = conmon → `runc create`; start/kill/pause/resume/state/delete = runc CLI (task/runc);
- * attach = conmon's SEQPACKET socket; exits = inotify on conmon's exit dir; exec = `runc exec`.
+ * attach = conmon's SEQPACKET socket; exits = inotify on conmon's exit dir; exec = `runc exec`,
+ * tty exec = `conmon --exec --exec-attach` (task/conmon-exec).
  *
  * Bundle lookup: exits(), clearExit() and delete() get only an id, but OOM detection needs the
  * bundle (conmon's `oom` file) and the cgroup path. The manager keeps an in-memory id → task map,
@@ -16,8 +17,9 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { errors } from '../errors/engine-error.js';
 import type {
-  ExecHandle, ExecProcessSpec, OciStatus, TaskAttachment, TaskCreateOptions, TaskExit, TaskManager,
+  ExecHandle, ExecProcessSpec, OciStatus, TaskAttachment, TaskCreateOptions, TaskExit, TaskManager, TtyExecHandle,
 } from './task-manager.js';
+import { startConmonExec } from './conmon-exec.js';
 import { Runc } from './runc.js';
 import { launchConmon, isUserError, type ConmonLaunchConfig } from './conmon-launch.js';
 import { oomKillCount, removeCgroupDirs } from './cgroups.js';
@@ -180,6 +182,13 @@ export class ConmonTaskManager implements TaskManager {
       ...(p.capabilities ? { capabilities: fillCaps(p.capabilities) } : {}),
       ...(p.noNewPrivileges !== undefined ? { noNewPrivileges: p.noNewPrivileges } : {}),
     }, opts);
+  }
+
+  execTty(id: string, execId: string, p: ExecProcessSpec, opts: { stdin: boolean; size?: { rows: number; cols: number } }): Promise<TtyExecHandle> {
+    return startConmonExec({
+      conmonPath: this.launch.conmonPath, runcPath: this.runc.runcPath, runcRoot: this.opts.runcRoot,
+      socketDir: this.opts.socketDir, monitorCgroup: this.launch.monitorCgroup,
+    }, id, execId, { ...p, ...(p.capabilities ? { capabilities: fillCaps(p.capabilities) } : {}) }, opts);
   }
 
   /**

@@ -61,6 +61,11 @@ export interface ExecHandle {
   kill(signal: string): void;
 }
 
+export interface TtyExecHandle extends ExecHandle {
+  /** Resize the exec's pty (conmon ctl fifo of the exec session); a no-op once it exited. */
+  resize(size: { rows: number; cols: number }): Promise<void>;
+}
+
 export interface TaskManager {
   /** Spawns conmon (runc create); resolves with the container's init pid. Failure → EngineError
    *  (INVALID_ARGUMENT for a missing/unusable binary, with runc's message), nothing left running. */
@@ -90,4 +95,7 @@ export interface TaskManager {
   close(): void;
   /** Non-tty exec with pipes (`runc exec`). */
   exec(id: string, process: ExecProcessSpec, opts: { stdin: boolean }): Promise<ExecHandle>;
+  /** TTY exec through `conmon --exec --exec-attach` (one session dir per exec); `size` is the initial pty size.
+   *  `execId` names the conmon session. Output is all `stdout`; `exit` carries the process's exit code. */
+  execTty(id: string, execId: string, process: ExecProcessSpec, opts: { stdin: boolean; size?: { rows: number; cols: number } }): Promise<TtyExecHandle>;
 }

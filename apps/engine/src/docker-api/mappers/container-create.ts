@@ -22,7 +22,7 @@ const CONFIG_MAPPED = new Set(['Hostname', 'Domainname', 'User', 'AttachStdin', 
   'Labels', 'StopSignal', 'StopTimeout', 'HostConfig', 'NetworkingConfig',
   // Windows-only, or client bookkeeping (dockerode also puts `name` in the body): never worth a warning.
   'ArgsEscaped', 'name']);
-const HOST_MAPPED = new Set(['Binds', 'NetworkMode', 'PortBindings', 'RestartPolicy', 'AutoRemove', 'Privileged',
+const HOST_MAPPED = new Set(['Binds', 'NetworkMode', 'PortBindings', 'PublishAllPorts', 'RestartPolicy', 'AutoRemove', 'Privileged',
   'ReadonlyRootfs', 'CapAdd', 'CapDrop', 'SecurityOpt', 'Memory', 'MemorySwap', 'NanoCpus', 'CpuShares', 'PidsLimit',
   'ConsoleSize', 'Init', 'LogConfig', 'ExtraHosts', 'Dns',
   'ContainerIDFile', 'Isolation', 'CgroupnsMode', 'KernelMemory']);
@@ -79,6 +79,7 @@ function hostConfigFrom(h: HostConfigBody, ignored: string[]): Partial<HostConfi
       out.portBindings[normalizePort(port)] = (bs ?? []).map((b) => ({ hostIp: b.HostIp ?? '', hostPort: b.HostPort ?? '' }));
     }
   }
+  if (h.PublishAllPorts != null) out.publishAllPorts = h.PublishAllPorts;
   const rp = restartPolicy(h.RestartPolicy);
   if (rp) out.restartPolicy = rp;
   if (h.AutoRemove != null) out.autoRemove = h.AutoRemove;

@@ -73,7 +73,7 @@ export function toDockerHostConfig(h: HostConfig): Record<string, unknown> {
     OomScoreAdj: 0,
     PidMode: '',
     Privileged: h.privileged,
-    PublishAllPorts: false,
+    PublishAllPorts: h.publishAllPorts ?? false,
     ReadonlyRootfs: h.readonlyRootfs,
     SecurityOpt: orNull(h.securityOpt),
     UTSMode: '',

@@ -95,7 +95,9 @@ export function portMap(rec: ContainerRecord): Record<string, { HostIp: string; 
   if (!isUp(rec.state.status)) return {};
   const out: Record<string, { HostIp: string; HostPort: string }[] | null> = {};
   for (const port of Object.keys(rec.config.exposedPorts ?? {})) out[port] = null;
-  for (const [port, bindings] of Object.entries(rec.hostConfig.portBindings ?? {})) {
+  // The ports actually assigned (random ones included) once the engine published them.
+  const bound = rec.network?.ports ?? rec.hostConfig.portBindings ?? {};
+  for (const [port, bindings] of Object.entries(bound)) {
     out[port] = bindings.map((b) => ({ HostIp: b.hostIp || '0.0.0.0', HostPort: b.hostPort }));
   }
   return out;

@@ -82,8 +82,11 @@ export function toDockerImageInspect(img: ImageRecord, apiVersion: string): Reco
     Created: img.created,
   };
   if (versionLessThan(apiVersion, '1.45')) {
-    out.Container = '';
+    out.Container = img.container ?? '';
     out.ContainerConfig = toDockerImageConfig({});
+  } else if (img.container) {
+    // Dropped from 1.45 on, but `docker commit` users still read `.Container` (the CLI keeps the field).
+    out.Container = img.container;
   }
   Object.assign(out, {
     DockerVersion: '',

@@ -108,6 +108,12 @@ export async function resizeContainer(ctx: RequestContext): Promise<Reply> {
   return empty(200);
 }
 
+/** moby container_routes getContainersTop: `ps_args` go to the host's ps. */
+export async function topContainer(ctx: RequestContext): Promise<Reply> {
+  const top = await ctx.services.containers.top(ctx.params.id!, ctx.query.get('ps_args') ?? undefined);
+  return json({ Titles: top.titles, Processes: top.processes });
+}
+
 export function containerRoutes(): Route[] {
   return [
     post('/containers/create', createContainer),
@@ -121,6 +127,7 @@ export function containerRoutes(): Route[] {
     post('/containers/{id}/unpause', unpauseContainer),
     post('/containers/{id}/rename', renameContainer),
     post('/containers/{id}/resize', resizeContainer),
+    get('/containers/{id}/top', topContainer),
     del('/containers/{id}', removeContainer),
   ];
 }

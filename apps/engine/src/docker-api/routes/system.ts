@@ -3,13 +3,15 @@
  * System routes (moby api/server/router/system): `_ping` (every CLI command starts with it to
  * negotiate the API version from its headers), `version`, `info`, and `events`.
  *
- * `GET /events` answers 501 for now: EngineServices has no event stream yet, and an empty stream
- * that never ends would make `docker events` hang silently and `docker stats` (no args) miss
- * containers without saying why. A clear error is the honest answer until events exist.
+ * `GET /events` subscribes before the headers go out (so bad filters are a 400 and nothing
+ * published in between is lost), then streams one JSON message per line until `until` passes or
+ * the client goes away.
  */
 import { errors } from '@berth/runtime';
 import { API_VERSION } from '../http/version.js';
 import { toDockerInfo, toDockerVersion } from '../mappers/system-json.js';
+import { parseEventTimestamp, toDockerEventLine } from '../mappers/event-json.js';
+import { parseFilters } from '../http/filters.js';
 import { get, head, json, type Reply, type RequestContext, type Route } from '../router.js';
 
 /** Headers the CLI reads from a ping (moby api/server/router/system/system_routes.go pingHandler). */
@@ -41,8 +43,29 @@ export async function infoSystem(ctx: RequestContext): Promise<Reply> {
   return json(toDockerInfo(await ctx.services.system.info()));
 }
 
-export async function eventsSystem(): Promise<Reply> {
-  throw errors.notImplemented('events are not supported yet by this engine');
+function timestampParam(ctx: RequestContext, name: string): bigint | undefined {
+  const raw = ctx.query.get(name);
+  const v = parseEventTimestamp(raw);
+  if (raw && v === undefined) throw errors.invalid(`invalid value for ${name}: ${raw}`);
+  return v;
+}
+
+export async function eventsSystem(ctx: RequestContext): Promise<Reply> {
+  const sinceNano = timestampParam(ctx, 'since');
+  const untilNano = timestampParam(ctx, 'until');
+  const filters = parseFilters(ctx.query.get('filters'));
+  const events = ctx.services.events.subscribe({ sinceNano, untilNano, filters, signal: ctx.signal });
+  return {
+    kind: 'stream',
+    status: 200,
+    contentType: 'application/json',
+    async write(out, signal) {
+      for await (const e of events) {
+        if (signal.aborted) break;
+        out.write(toDockerEventLine(e));
+      }
+    },
+  };
 }
 
 export function systemRoutes(): Route[] {

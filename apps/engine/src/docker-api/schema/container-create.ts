@@ -22,6 +22,7 @@ export const HostConfigSchema = z.object({
   Binds: strList,
   NetworkMode: str,
   PortBindings: z.record(z.string(), z.array(PortBindingSchema).nullable()).nullish(),
+  PublishAllPorts: bool,
   RestartPolicy: z.object({ Name: str, MaximumRetryCount: int }).passthrough().nullish(),
   AutoRemove: bool,
   Privileged: bool,

@@ -5,9 +5,11 @@
  * reusing `decide()`; everything else is as small as possible.
  */
 import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { CommitOptions, ContainerChange } from '@berth/runtime';
 import {
   decide, errors, type AttachOptions, type AttachSession, type ContainerCreateSpec, type ContainerDetail,
-  type ContainerFilter, type ContainerService, type ContainerStatus, type ExecCreateSpec, type ExecDetail, type ExecService,
+  type ContainerFilter, type ContainerService, type ContainerTop, type ContainerStatus, type ExecCreateSpec, type ExecDetail, type ExecService,
   type LogEntry, type LogOptions, type OpResult, type OutputChunk, type WaitCondition, type WaitResult,
 } from '@berth/runtime';
 import { FakeProcess, signalNumber } from './fake-process.js';
@@ -255,6 +257,37 @@ export class FakeContainers implements ContainerService {
   async resize(ref: string, size: { rows: number; cols: number }): Promise<void> {
     this.calls.push(`resize:${ref}:${size.rows}x${size.cols}`);
     this.resolve(ref);
+  }
+
+  /** One fake `ps -ef` row for the container's main process. */
+  async top(ref: string, psArgs?: string): Promise<ContainerTop> {
+    this.calls.push(`top:${ref}:${psArgs ?? ''}`);
+    const e = this.resolve(ref);
+    if (!['running', 'paused'].includes(e.rec.state.status)) throw errors.conflict(`Container ${e.rec.id} is not running`);
+    return {
+      titles: ['UID', 'PID', 'PPID', 'C', 'STIME', 'TTY', 'TIME', 'CMD'],
+      processes: [['root', String(e.rec.state.pid), '1', '0', '12:00', '?', '00:00:00', [e.rec.config.cmd ?? []].flat().join(' ')]],
+    };
+  }
+
+  /** Changes a transport test planted with `fakeChanges`; none otherwise. */
+  readonly fakeChanges = new Map<string, ContainerChange[]>();
+
+  async changes(ref: string): Promise<ContainerChange[]> {
+    this.calls.push(`changes:${ref}`);
+    return this.fakeChanges.get(this.resolve(ref).rec.id) ?? [];
+  }
+
+  async export(ref: string): Promise<Readable> {
+    this.calls.push(`export:${ref}`);
+    this.resolve(ref);
+    return Readable.from([Buffer.from(`fake-tar:${ref}`)]);
+  }
+
+  async commit(ref: string, opts: CommitOptions): Promise<{ id: string }> {
+    this.calls.push(`commit:${ref}:${opts.repo ?? ''}:${opts.tag ?? ''}:${opts.pause ?? ''}:${(opts.changes ?? []).join('|')}`);
+    this.resolve(ref);
+    return { id: `sha256:${hex()}` };
   }
 }
 

@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import {
   errors, type Digest, type EngineServices, type ImageDeleteItem, type ImageFilter, type ImageHistoryEntry, type ImageRecord,
   type ImageService, type ImportOptions, type SystemInfo, type SystemService,
+  EventBus, streamEvents, type EventService,
 } from '@berth/runtime';
 import { FakeContainers, FakeExec } from './fake-containers.js';
 
@@ -130,10 +131,17 @@ export interface FakeServices extends EngineServices {
   readonly exec: FakeExec;
   readonly images: FakeImages;
   readonly system: FakeSystem;
+  readonly events: FakeEvents;
+}
+
+/** The real EventBus and stream semantics; tests publish with `bus.publish(...)`. */
+export class FakeEvents implements EventService {
+  readonly bus = new EventBus();
+  subscribe(opts: Parameters<EventService['subscribe']>[0]) { return streamEvents(this.bus, opts); }
 }
 
 export function createFakeServices(): FakeServices {
   const images = new FakeImages();
   const containers = new FakeContainers((ref) => images.find(ref)?.id);
-  return { containers, exec: new FakeExec(containers), images, system: new FakeSystem(containers, images) };
+  return { containers, exec: new FakeExec(containers), images, system: new FakeSystem(containers, images), events: new FakeEvents() };
 }

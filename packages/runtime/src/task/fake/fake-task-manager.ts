@@ -5,7 +5,10 @@
  * write into. No processes, no runc.
  */
 import type { OutputChunk } from '../../containers/container-types.js';
-import type { ExecHandle, TaskAttachment, TaskCreateOptions, TaskExit, TaskManager, OciStatus } from '../task-manager.js';
+import type {
+  ExecHandle, ExecProcessSpec, TaskAttachment, TaskCreateOptions, TaskExit, TaskManager, OciStatus, TtyExecHandle,
+} from '../task-manager.js';
+import { Writable } from 'node:stream';
 import { AsyncQueue } from '../../util/async-queue.js';
 import { errors } from '../../errors/engine-error.js';
 import { parseSignal } from '../../util/signals.js';
@@ -59,6 +62,28 @@ export class FakeTaskManager implements TaskManager {
   async adopt() { /* nothing to resume */ }
   close() { /* no timers */ }
   async exec(): Promise<ExecHandle> { throw errors.notImplemented('fake exec'); }
+  async execTty(id: string, execId: string, process: ExecProcessSpec, opts: { stdin: boolean; size?: { rows: number; cols: number } }): Promise<TtyExecHandle> {
+    const t = this.require(id);
+    if (t.status !== 'running') throw errors.conflict(`Container ${id} is not running`);
+    this.calls.push(`execTty ${id} ${process.args.join(' ')}${opts.size ? ` ${opts.size.rows}x${opts.size.cols}` : ''}`);
+    const output = new AsyncQueue<OutputChunk>();
+    let finish!: (code: number) => void;
+    const exit = new Promise<number>((r) => { finish = r; });
+    const stdin: Buffer[] = [];
+    const pid = this.nextPid++;
+    this.ttyExecs.set(execId, { output, stdin, finish: (code) => { output.end(); finish(code); } });
+    return {
+      pid: Promise.resolve(pid),
+      stdin: opts.stdin ? new Writable({ write(c: Buffer, _e, cb) { stdin.push(c); cb(); } }) : null,
+      output,
+      exit,
+      kill: (signal) => { this.calls.push(`execKill ${execId} ${signal}`); this.ttyExecs.get(execId)?.finish(128 + parseSignal(signal)); },
+      resize: async (size) => { this.calls.push(`execResize ${execId} ${size.rows}x${size.cols}`); },
+    };
+  }
+
+  /** TTY execs by exec id: the test writes output, reads stdin and ends them (`finish(code)`). */
+  readonly ttyExecs = new Map<string, { output: AsyncQueue<OutputChunk>; stdin: Buffer[]; finish(code: number): void }>();
 
   /** Test hook: the task writes output to every attachment. */
   output(id: string, data: string, stream: 'stdout' | 'stderr' = 'stdout'): void {

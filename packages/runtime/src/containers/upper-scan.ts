@@ -1,0 +1,95 @@
+/**
+ * @module containers/upper-scan
+ * Reads a container's overlay upper dir (its writable layer) as a list of entries in overlay form:
+ * a whiteout is a char 0/0 device, an opaque dir carries `trusted.overlay.opaque=y`. Both
+ * `docker diff` (classifyChanges) and `docker commit` (layer-pack) start from this list.
+ * Node has no xattr API, so the opaque dirs come from ONE `getfattr -R` over the whole tree.
+ */
+import { promises as fs, type Stats } from 'node:fs';
+import path from 'node:path';
+import { run } from '../util/exec-file.js';
+
+export interface UpperEntry {
+  /** Absolute path inside the container, e.g. `/etc/group`. */
+  path: string;
+  stat: Stats;
+  whiteout: boolean;
+  opaque: boolean;
+}
+
+/** Linux dev_t split as glibc's major()/minor() do (Node gives rdev as a number). */
+export function devMajorMinor(rdev: number): { major: number; minor: number } {
+  const lo = rdev % 2 ** 32;
+  const hi = Math.floor(rdev / 2 ** 32);
+  return {
+    major: ((lo >>> 8) & 0xfff) | ((hi & 0xfffff000) >>> 0),
+    minor: (lo & 0xff) | ((lo >>> 12) & 0xfff00),
+  };
+}
+
+export function isWhiteout(st: Stats): boolean {
+  return st.isCharacterDevice() && st.rdev === 0;
+}
+
+/** Parses `getfattr -R -h --absolute-names -d -m <opaque>` output into the dirs marked `y`. */
+export function parseOpaqueDirs(out: string): Set<string> {
+  const dirs = new Set<string>();
+  let file: string | undefined;
+  for (const line of out.split('\n')) {
+    if (line.startsWith('# file: ')) file = unescapeGetfattr(line.slice(8));
+    else if (file !== undefined && /^trusted\.overlay\.opaque="y"$/.test(line)) dirs.add(file);
+  }
+  return dirs;
+}
+
+/** getfattr escapes non-printable bytes, `\` and newlines of file names as `\ooo` octal. */
+function unescapeGetfattr(s: string): string {
+  const bytes: number[] = [];
+  const raw = Buffer.from(s, 'utf8');
+  for (let i = 0; i < raw.length; i++) {
+    if (raw[i] === 0x5c && i + 3 < raw.length && /^[0-7]{3}$/.test(raw.subarray(i + 1, i + 4).toString())) {
+      bytes.push(parseInt(raw.subarray(i + 1, i + 4).toString(), 8));
+      i += 3;
+    } else bytes.push(raw[i]!);
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+async function opaqueDirsOf(upper: string): Promise<Set<string>> {
+  // Exit 1 only means "some file had no such attribute"; output is still complete.
+  const { stdout } = await run('getfattr', ['-R', '-h', '--absolute-names', '-d', '-m', '^trusted\\.overlay\\.opaque$', upper], { okCodes: [1] });
+  const out = new Set<string>();
+  for (const abs of parseOpaqueDirs(stdout)) {
+    const rel = path.relative(upper, abs);
+    if (rel && !rel.startsWith('..')) out.add(`/${rel}`);
+  }
+  return out;
+}
+
+/** Every entry below `upper`, parents before children, names sorted. */
+export async function scanUpper(upper: string): Promise<UpperEntry[]> {
+  const opaque = await opaqueDirsOf(upper);
+  const out: UpperEntry[] = [];
+  const walk = async (dir: string, rel: string): Promise<void> => {
+    const names = (await fs.readdir(dir)).sort();
+    for (const name of names) {
+      const abs = path.join(dir, name);
+      const p = `${rel}/${name}`;
+      const stat = await fs.lstat(abs);
+      out.push({ path: p, stat, whiteout: isWhiteout(stat), opaque: stat.isDirectory() && opaque.has(p) });
+      if (stat.isDirectory()) await walk(abs, p);
+    }
+  };
+  await walk(upper, '');
+  return out;
+}
+
+const RUNTIME_MOUNTPOINTS = new Set(['/etc/hostname', '/etc/hosts', '/etc/resolv.conf']);
+
+/**
+ * An empty file runc created as the target of the engine's /etc bind mounts. Docker keeps these in
+ * a separate init layer, so they are neither a change (`diff`) nor part of a commit.
+ */
+export function isRuntimeMountpoint(e: UpperEntry): boolean {
+  return RUNTIME_MOUNTPOINTS.has(e.path) && e.stat.isFile() && e.stat.size === 0;
+}
