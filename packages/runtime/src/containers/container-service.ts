@@ -119,7 +119,7 @@ export class LocalContainerService implements ContainerService {
     const repo = this.ctx.deps.repo;
     const entries = this.ctx.deps.readLogs(rec.logPath, {
       follow: !!opts.follow, since: opts.since, until: opts.until, tail: opts.tail ?? 'all',
-      stdout: opts.stdout ?? true, stderr: opts.stderr ?? true, signal: opts.signal,
+      stdout: opts.stdout ?? true, stderr: opts.stderr ?? true, signal: opts.signal, coalesce: opts.coalesce,
       isRunning: () => {
         const r = repo.get(rec.id);
         return !!r && (ACTIVE.includes(r.state.status) || r.state.status === 'restarting');

@@ -154,6 +154,8 @@ export interface LogOptions {
   since?: number;
   until?: number;
   tail?: number | 'all';
+  /** Entries may carry several lines of one stream (faster; use when no per-line time is shown). */
+  coalesce?: boolean;
   signal?: AbortSignal;
 }
 

@@ -207,3 +207,21 @@ async function until(cond: () => boolean, ms = 5000): Promise<void> {
     await sleep(10);
   }
 }
+
+describe('coalesce', () => {
+  it('merges runs of one stream into few entries with the same bytes, and keeps streams apart', async () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++) lines.push(rec(i, 'stdout', 'F', `line-${i}`));
+    lines.push(rec(5000, 'stderr', 'F', 'err'), rec(5001, 'stdout', 'F', 'after'));
+    await fs.writeFile(file, lines.join(''));
+    const plain = await readAll();
+    const merged = await readAll({ coalesce: true });
+    expect(plain).toHaveLength(3002);
+    expect(merged.length).toBeLessThan(10);
+    const join = (es: LogEntry[], s: string) => Buffer.concat(es.filter((e) => e.stream === s).map((e) => e.data)).toString();
+    expect(join(merged, 'stdout')).toBe(join(plain, 'stdout'));
+    expect(join(merged, 'stderr')).toBe('err\n');
+    expect(merged.at(-1)!.data.toString()).toBe('after\n');
+    expect(merged[0]!.time).toBe(plain[0]!.time);
+  });
+});

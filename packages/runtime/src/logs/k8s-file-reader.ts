@@ -34,9 +34,39 @@ interface Cursor {
   leftover: Buffer;
 }
 
-export const readK8sFileLogs: ReadLogs = (logPath: string, opts: ReadLogOptions) => readLogs(logPath, opts);
+export const readK8sFileLogs: ReadLogs = (logPath: string, opts: ReadLogOptions) =>
+  opts.coalesce ? coalesced(readLogs(logPath, opts)) : flat(readLogs(logPath, opts));
 
-async function* readLogs(logPath: string, o: ReadLogOptions): AsyncGenerator<LogEntry> {
+async function* flat(batches: AsyncIterable<LogEntry[]>): AsyncGenerator<LogEntry> {
+  for await (const b of batches) yield* b;
+}
+
+/** Most merged bytes per entry when coalescing. */
+const COALESCE_MAX = 256 * 1024;
+
+/**
+ * Merges runs of complete lines of one stream into one entry (stamped with the first line's
+ * time). One async step per line caps a 100-byte-line log far below what the disk gives;
+ * merged, the same log streams several times faster.
+ */
+async function* coalesced(batches: AsyncIterable<LogEntry[]>): AsyncGenerator<LogEntry> {
+  for await (const b of batches) {
+    let run: LogEntry[] = [];
+    let size = 0;
+    const merged = (): LogEntry => (run.length === 1 ? run[0]! : { stream: run[0]!.stream, time: run[0]!.time, data: Buffer.concat(run.map((e) => e.data), size) });
+    for (const e of b) {
+      if (run.length && (e.stream !== run[0]!.stream || size + e.data.length > COALESCE_MAX)) { yield merged(); run = []; size = 0; }
+      run.push(e);
+      size += e.data.length;
+    }
+    if (run.length) yield merged();
+  }
+}
+
+/** Yields the entries of each chunk read as one batch, so consumers pay per chunk, not per line. */
+async function* readLogs(logPath: string, o: ReadLogOptions): AsyncGenerator<LogEntry[]> {
+  let out: LogEntry[] = [];
+  const take = (): LogEntry[] => { const b = out; out = []; return b; };
   const since = o.since !== undefined && o.since > 0 ? unixToTimeString(o.since) : undefined;
   const until = o.until !== undefined && o.until > 0 ? unixToTimeString(o.until) : undefined;
   const parser = new K8sLogParser();
@@ -78,9 +108,10 @@ async function* readLogs(logPath: string, o: ReadLogOptions): AsyncGenerator<Log
         for (const e of entriesOf(c, parser, raw)) {
           if (ring) { keep(e); continue; }
           const v = verdict(e);
-          if (v === 2) return;
-          if (v === 1) yield e;
+          if (v === 2) { if (out.length) yield take(); return; }
+          if (v === 1) out.push(e);
         }
+        if (out.length) yield take();
         if (o.signal?.aborted) return;
       }
       inflight = undefined;
@@ -88,9 +119,10 @@ async function* readLogs(logPath: string, o: ReadLogOptions): AsyncGenerator<Log
         for (const e of flushLeftover(c, parser)) {
           if (ring) { keep(e); continue; }
           const v = verdict(e);
-          if (v === 2) return;
-          if (v === 1) yield e;
+          if (v === 2) { if (out.length) yield take(); return; }
+          if (v === 1) out.push(e);
         }
+        if (out.length) yield take();
       }
     }
     const rest = !o.follow ? [...(live ? flushLeftover(live, parser) : []), ...parser.flush()] : [];
@@ -98,9 +130,10 @@ async function* readLogs(logPath: string, o: ReadLogOptions): AsyncGenerator<Log
     const backlog = !ring ? rest : tail === 0 ? [] : [...ring, ...rest].slice(-tail!);
     for (const e of backlog) {
       const v = verdict(e);
-      if (v === 2) return;
-      if (v === 1) yield e;
+      if (v === 2) { if (out.length) yield take(); return; }
+      if (v === 1) out.push(e);
     }
+    if (out.length) yield take();
     if (!o.follow) return;
 
     let finishing = false;
@@ -111,9 +144,10 @@ async function* readLogs(logPath: string, o: ReadLogOptions): AsyncGenerator<Log
         if (raw) {
           for (const e of entriesOf(live, parser, raw)) {
             const v = verdict(e);
-            if (v === 2) return;
-            if (v === 1) yield e;
+            if (v === 2) { if (out.length) yield take(); return; }
+            if (v === 1) out.push(e);
           }
+          if (out.length) yield take();
           continue;
         }
       }
@@ -126,9 +160,10 @@ async function* readLogs(logPath: string, o: ReadLogOptions): AsyncGenerator<Log
           batch.push(...flushLeftover(live, parser));
           for (const e of batch) {
             const v = verdict(e);
-            if (v === 2) return;
-            if (v === 1) yield e;
+            if (v === 2) { if (out.length) yield take(); return; }
+            if (v === 1) out.push(e);
           }
+          if (out.length) yield take();
         }
         live = next;
         cursors.push(next);
@@ -141,9 +176,10 @@ async function* readLogs(logPath: string, o: ReadLogOptions): AsyncGenerator<Log
     }
     for (const e of [...(live ? flushLeftover(live, parser) : []), ...parser.flush()]) {
       const v = verdict(e);
-      if (v === 2) return;
-      if (v === 1) yield e;
+      if (v === 2) { if (out.length) yield take(); return; }
+      if (v === 1) out.push(e);
     }
+    if (out.length) yield take();
   } finally {
     waiter?.close();
     await inflight?.catch(() => undefined);

@@ -15,6 +15,8 @@ export interface ReadLogOptions {
   stdout: boolean;
   stderr: boolean;
   signal?: AbortSignal;
+  /** Merge runs of lines of one stream into one entry (for consumers that need no per-line time). */
+  coalesce?: boolean;
   /** Polled while following; when it resolves false and the file is drained, the stream ends. */
   isRunning: () => boolean | Promise<boolean>;
 }

@@ -72,7 +72,9 @@ export async function streamContainerLogs(ctx: RequestContext): Promise<Reply> {
   const stderr = boolParam(q, 'stderr');
   if (!stdout && !stderr) throw errors.invalid('Bad parameters: you must choose at least one stream');
   const timestamps = boolParam(q, 'timestamps');
-  const opts: LogOptions = { follow: boolParam(q, 'follow'), stdout, stderr, tail: parseTail(q.get('tail')), signal: ctx.signal };
+  const opts: LogOptions = {
+    follow: boolParam(q, 'follow'), stdout, stderr, tail: parseTail(q.get('tail')), signal: ctx.signal, coalesce: !timestamps,
+  };
   const since = timestampParam(q, 'since');
   const until = timestampParam(q, 'until');
   if (since !== undefined && since > 0) opts.since = since;
