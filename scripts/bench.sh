@@ -9,8 +9,8 @@
 #   4. a table: berth, each peer, and berth/peer per metric.
 #
 # Env:
-#   BENCH_ONLY     groups [ping,run,serial,concurrent,ps,logs,rss] (what Berth supports now;
-#                  the harness also knows debian,exec,commit,push,build,port)
+#   BENCH_ONLY     groups [ping,run,serial,concurrent,ps,logs,exec,commit,rss] (what Berth supports
+#                  now; the harness also knows debian,push,build,port)
 #   BENCH_PEERS    space-separated unix:// sockets of other engines, e.g. the private dockerd
 #                  of ../shared/bench/peers-up.sh: BENCH_PEERS=unix:///run/bench-dockerd.sock
 #   BENCH_OUT_DIR  where the TSVs go [/var/tmp/berth-bench/<date-time>]
@@ -27,7 +27,7 @@ source "$ROOT/scripts/lib/berthd.sh"
 source "$ROOT/scripts/lib/busybox-rootfs.sh"
 TOP=$(git rev-parse --show-toplevel 2>/dev/null || echo "$ROOT")
 BENCH=$TOP/../shared/bench
-ONLY=${BENCH_ONLY:-ping,run,serial,concurrent,ps,logs,rss}
+ONLY=${BENCH_ONLY:-ping,run,serial,concurrent,ps,logs,exec,commit,rss}
 OUT=${BENCH_OUT_DIR:-/var/tmp/berth-bench/$(date +%Y%m%d-%H%M%S)}
 BB=bench/busybox:latest
 DEF_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
