@@ -225,7 +225,8 @@ describe('ConmonTaskManager (root, real conmon + runc)', () => {
 
 describe('readK8sFileLogs over a real conmon log (root)', () => {
   it('joins conmon\'s P/F records, separates streams and follows until the container exits', async () => {
-    const script = "printf 'partial'; usleep 200000; echo ' done'; head -c 20000 /dev/zero | tr '\\0' x; echo; echo err >&2; usleep 300000; echo last";
+    // conmon reads stdout and stderr from separate pipes: across streams, order holds only with a pause.
+    const script = "printf 'partial'; usleep 200000; echo ' done'; head -c 20000 /dev/zero | tr '\\0' x; echo; usleep 200000; echo err >&2; usleep 300000; echo last";
     const t = await setup({ args: ['sh', '-c', script] });
     await mgr.create(t);
     let running = true;
