@@ -2,7 +2,7 @@ import http from 'node:http';
 import Docker from 'dockerode';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { demux } from '../http/stdcopy.js';
-import { delay, hijack, request, startTestServer, type TestServer } from '../test-support/harness.js';
+import { delay, hijack, request, startTestServer, until, type TestServer } from '../test-support/harness.js';
 
 let t: TestServer;
 let docker: Docker;
@@ -159,7 +159,7 @@ describe('attach', () => {
     const reader = await hijack(t.sock, `/v1.47/containers/${id}/attach?stream=1&stdout=1`);
     reader.socket.end();
     writer.socket.write('one\n');
-    await delay(30);
+    await until(() => reader.received().toString() === 'one\n');
     expect(reader.received().toString()).toBe('one\n');
     const gone = await hijack(t.sock, `/v1.47/containers/${id}/attach?stream=1&stdout=1`);
     const sessions = t.services.containers.entries.get(id)!.sessions;
@@ -168,7 +168,7 @@ describe('attach', () => {
     await delay(20);
     // Nothing tells an idle unix socket apart from a half-closed one until a write fails.
     writer.socket.write('two\n');
-    await delay(50);
+    await until(() => sessions.size === 2 && reader.received().toString() === 'one\ntwo\n');
     expect(sessions.size).toBe(2);
     expect(reader.received().toString()).toBe('one\ntwo\n');
     writer.socket.destroy();

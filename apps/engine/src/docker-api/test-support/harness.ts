@@ -123,3 +123,9 @@ export function hijack(sock: string, urlPath: string, body?: string): Promise<Hi
 }
 
 export const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `cond` until it holds (or `ms` pass): fixed sleeps flake on a loaded 2-core machine. */
+export async function until(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond() && Date.now() < end) await delay(10);
+}
