@@ -22,6 +22,7 @@ import { IptablesPortPublisher } from './network/port-publisher.js';
 import { EventBus } from './events/event-bus.js';
 import { streamEvents } from './events/event-stream.js';
 import { LocalContainerService } from './containers/container-service.js';
+import { LocalVolumeService } from './volumes/volume-service.js';
 import { LocalExecService } from './exec/exec-service.js';
 import { LocalSystemService } from './system/system-service.js';
 import { run } from './util/exec-file.js';
@@ -82,8 +83,12 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
     socketDir: path.join(o.execRoot, 'socket'), cgroupParent: o.cgroupParent, logger,
   });
 
+  const volumes = new LocalVolumeService({
+    root: path.join(o.dataRoot, 'volumes'),
+    usedBy: (name) => repo.all().filter((r) => r.mounts?.some((m) => m.type === 'volume' && m.name === name)).map((r) => r.id),
+  });
   const containers = new LocalContainerService({
-    repo, images, snapshotter, mounter, tasks, readLogs: readK8sFileLogs, network, ports, events, logger,
+    repo, images, snapshotter, mounter, tasks, readLogs: readK8sFileLogs, network, ports, volumes, events, logger,
     execRoot: o.execRoot, cgroupParent: o.cgroupParent, defaultPidsLimit: o.defaultPidsLimit, logMaxSize: o.logMaxSize,
   });
   await containers.reconcile();
@@ -101,7 +106,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
   });
 
   return {
-    services: { containers, exec, images, system, events: { subscribe: (opts) => streamEvents(events, opts) } },
+    services: { containers, exec, images, system, volumes, events: { subscribe: (opts) => streamEvents(events, opts) } },
     events,
     async shutdown() {
       watcher.abort();

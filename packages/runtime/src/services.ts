@@ -4,13 +4,14 @@
  */
 import type {
   AttachOptions, AttachSession, ContainerCreateSpec, ContainerDetail, ContainerFilter, ContainerSummary,
-  LogEntry, LogOptions, WaitCondition, WaitResult,
+  LogEntry, LogOptions, RestartPolicy, WaitCondition, WaitResult,
 } from './containers/container-types.js';
 import type { HistoryItem, ImageDeleteItem, ImageFilter, ImageHistoryEntry, ImageRecord, ImportOptions } from './images/image-types.js';
 import type { Readable } from 'node:stream';
 import type { CommitOptions, ContainerChange } from './containers/commit-types.js';
 import type { EngineEvent } from './events/event-bus.js';
 import type { EventStreamOptions } from './events/event-stream.js';
+import type { VolumeService } from './volumes/volume-types.js';
 
 export type OpResult = { changed: boolean };
 
@@ -24,6 +25,8 @@ export interface ContainerService {
   unpause(idOrName: string): Promise<void>;
   remove(idOrName: string, opts?: { force?: boolean; volumes?: boolean }): Promise<void>;
   rename(idOrName: string, newName: string): Promise<void>;
+  /** `docker update`: only the restart policy for now. */
+  update(idOrName: string, patch: { restartPolicy?: RestartPolicy }): Promise<{ warnings: string[] }>;
   /** Resolves once the wait is registered; `done` settles when the condition is met. */
   wait(idOrName: string, cond: WaitCondition, opts?: { signal?: AbortSignal }): Promise<{ done: Promise<WaitResult> }>;
   inspect(idOrName: string): Promise<ContainerDetail>;
@@ -125,6 +128,8 @@ export interface EngineServices {
   readonly images: ImageService;
   readonly system: SystemService;
   readonly events: EventService;
+  /** Local volumes; absent in engines/fakes built without them (the routes answer 501). */
+  readonly volumes?: VolumeService;
 }
 
 export type { EventStreamOptions };
@@ -136,3 +141,5 @@ export interface EventService {
 }
 
 export type { HistoryItem };
+
+export type { VolumeFilter, VolumeRecord, VolumeService } from './volumes/volume-types.js';

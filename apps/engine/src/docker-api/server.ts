@@ -28,6 +28,7 @@ import { execRoutes } from './routes/exec.js';
 import { imageRoutes } from './routes/images.js';
 import { stubRoutes } from './routes/stubs.js';
 import { systemRoutes } from './routes/system.js';
+import { volumeRoutes } from './routes/volumes.js';
 
 export interface DockerApiServerOptions {
   /** `unix:///run/berth/berth.sock`, `tcp://127.0.0.1:2375` (loopback only). */
@@ -56,7 +57,7 @@ export function createDockerApiServer(services: EngineServices, opts: DockerApiS
   const logger = opts.logger;
   const socketMode = opts.socketMode ?? 0o660;
   const router = new Router([
-    ...systemRoutes(), ...containerRoutes(), ...containerIoRoutes(), ...containerCommitRoutes(), ...execRoutes(), ...imageRoutes(), ...stubRoutes(),
+    ...systemRoutes(), ...containerRoutes(), ...containerIoRoutes(), ...containerCommitRoutes(), ...execRoutes(), ...imageRoutes(), ...volumeRoutes(), ...stubRoutes(),
   ]);
   let engineVersion = '0.0.0';
   try {

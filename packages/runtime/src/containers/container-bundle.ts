@@ -10,6 +10,7 @@ import type { ContainerRecord, ContainerNetwork } from './container-types.js';
 import type { ContainerContext } from './container-context.js';
 import { buildOciSpec } from './oci-spec.js';
 import { mkdirInRoot, resolveUser } from './rootfs-paths.js';
+import { prepareMountTargets } from './container-mounts.js';
 
 export async function prepareBundle(ctx: ContainerContext, rec: ContainerRecord): Promise<void> {
   const { snapshotter, mounter, network } = ctx.deps;
@@ -27,6 +28,7 @@ export async function prepareBundle(ctx: ContainerContext, rec: ContainerRecord)
   const user = await resolveUser(rootfs, rec.config.user);
   const cwd = rec.config.workingDir || '/';
   if (cwd !== '/') await mkdirInRoot(rootfs, cwd);
+  await prepareMountTargets(rootfs, rec);
 
   let netnsPath: string | null | undefined;
   if (att) {

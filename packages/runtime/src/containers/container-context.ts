@@ -16,9 +16,11 @@ import type { ReadLogOptions } from '../logs/log-reader.js';
 import type { EventBus } from '../events/event-bus.js';
 import { KeyedMutex } from '../util/mutex.js';
 import { WaitRegistry } from './wait-registry.js';
+import { RestartManager } from './restart-manager.js';
 import type { PendingAttachSession } from './attach-session.js';
 import { errors } from '../errors/engine-error.js';
 import type { Logger } from '../util/logger.js';
+import type { VolumeService } from '../volumes/volume-types.js';
 
 /** The network seam as the container service needs it (network/network-manager.ts implements it). */
 export interface ContainerNetworking {
@@ -50,6 +52,8 @@ export interface ContainerDeps {
   readLogs: (path: string, opts: ReadLogOptions) => AsyncIterable<LogEntry>;
   network?: ContainerNetworking;
   ports?: ContainerPortPublishing;
+  /** Absent → named/anonymous volumes are NOT_IMPLEMENTED (binds and tmpfs still work). */
+  volumes?: VolumeService;
   events: EventBus;
   logger: Logger;
   execRoot: string;
@@ -68,6 +72,8 @@ export class ContainerContext {
   readonly pendingAttach = new Map<string, Set<PendingAttachSession>>();
   /** Names being created right now, reserved before the record exists. */
   readonly reservedNames = new Set<string>();
+  /** Restart-policy timers between an exit and the automatic start. */
+  readonly restarts = new RestartManager();
 
   constructor(readonly deps: ContainerDeps) {}
 

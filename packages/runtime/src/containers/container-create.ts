@@ -10,6 +10,7 @@ import type { ImageRecord } from '../images/image-types.js';
 import type { ContainerContext } from './container-context.js';
 import { newContainerId, randomName, validateName } from '../ids/container-id.js';
 import { errors } from '../errors/engine-error.js';
+import { materializeMounts, planMounts } from './container-mounts.js';
 
 export function mergeEnv(base: readonly string[], over: readonly string[]): string[] {
   const key = (e: string) => e.split('=', 1)[0]!;
@@ -44,6 +45,9 @@ export function defaultHostConfig(h: Partial<HostConfig>): HostConfig {
     logConfig: h.logConfig ?? { type: 'k8s-file', config: {} },
     extraHosts: h.extraHosts ?? [],
     dns: h.dns ?? [],
+    ...(h.mounts?.length ? { mounts: h.mounts } : {}),
+    ...(h.tmpfs && Object.keys(h.tmpfs).length ? { tmpfs: h.tmpfs } : {}),
+    ...(h.volumesFrom?.length ? { volumesFrom: h.volumesFrom } : {}),
   };
 }
 
@@ -109,9 +113,17 @@ export async function createContainer(ctx: ContainerContext, spec: ContainerCrea
     throw errors.conflict(`Conflict. The container name "/${name}" is already in use by container "${holder?.id ?? 'being created'}". You have to remove (or rename) that container to be able to reuse that name.`);
   }
   const { config, path: p, args } = mergeConfig(id, spec, image);
+  const plan = planMounts({ config, hostConfig, mountsOf: (ref) => ctx.resolve(ref).mounts ?? [] });
   ctx.reservedNames.add(name);
+  const createdVolumes: string[] = [];
   try {
-    await snapshotter.prepare(id, image.chainId);
+    const mounts = await materializeMounts(plan, ctx.deps.volumes, createdVolumes);
+    try {
+      await snapshotter.prepare(id, image.chainId);
+    } catch (err) {
+      for (const v of createdVolumes) await ctx.deps.volumes?.remove(v, { force: true }).catch(() => undefined);
+      throw err;
+    }
     const rec: ContainerRecord = {
       id, name, created: new Date().toISOString(), path: p, args, config, hostConfig,
       image: image.id,
@@ -119,12 +131,14 @@ export async function createContainer(ctx: ContainerContext, spec: ContainerCrea
       snapshotKey: id,
       logPath: path.join(repo.dir(id), 'ctr.log'),
       generation: 0,
+      ...(mounts.length ? { mounts } : {}),
     };
     try {
       await repo.put(rec);
     } catch (err) {
       await snapshotter.remove(id).catch(() => undefined);
       await repo.delete(id).catch(() => undefined);
+      for (const v of createdVolumes) await ctx.deps.volumes?.remove(v, { force: true }).catch(() => undefined);
       throw err;
     }
     ctx.publish(rec, 'create');

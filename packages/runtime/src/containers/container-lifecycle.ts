@@ -4,6 +4,7 @@
  * resolve → lock → re-read → decide() → act → transition(). Waiting for an exit never holds the
  * lock, because the exit handler needs it.
  */
+import { removeAnonymousVolumes } from './container-mounts.js';
 import { promises as fs } from 'node:fs';
 import type { ContainerRecord } from './container-types.js';
 import { ACTIVE, type ContainerContext } from './container-context.js';
@@ -13,6 +14,7 @@ import type { TaskExit } from '../task/task-manager.js';
 import { codeOf, engineErrorOf, errors } from '../errors/engine-error.js';
 import { parseSignal } from '../util/signals.js';
 import type { OpResult } from '../services.js';
+import { shouldRestart } from './restart-policy.js';
 
 const KILL_WAIT_MS = 10_000;
 
@@ -45,6 +47,9 @@ export async function startContainer(ctx: ContainerContext, ref: string): Promis
   return ctx.locks.run(id, async () => {
     const rec = ctx.current(id, ref);
     if (verdictOrThrow('start', rec) === 'noop') return { changed: false };
+    // moby's ResetRestartManager: a manual start forgets the backoff, the count and the manual stop.
+    ctx.restarts.reset(id);
+    rec.state = { ...rec.state, restartCount: 0, manuallyStopped: false };
     await startLocked(ctx, rec);
     return { changed: true };
   });
@@ -112,6 +117,7 @@ export async function handleExit(ctx: ContainerContext, exit: TaskExit): Promise
   await ctx.locks.run(exit.id, async () => {
     const rec = ctx.deps.repo.get(exit.id);
     if (!rec || !ACTIVE.includes(rec.state.status)) return;
+    if (await isStaleExit(ctx, rec, exit)) return;
     const t = phaseTimer(ctx, 'exit', rec.id);
     // The exit is recorded and reported first; the cleanup (runc delete, umount, netns) follows
     // under the same lock, so a `start` or `rm` that comes next still waits for it.
@@ -126,8 +132,46 @@ export async function handleExit(ctx: ContainerContext, exit: TaskExit): Promise
     if (rec.hostConfig.autoRemove) await removeLocked(ctx, rec.id, { reportFirst: true, teardown: true });
     else await teardown(ctx, rec);
     t.mark(rec.hostConfig.autoRemove ? 'autoRemove' : 'teardown');
+    if (!rec.hostConfig.autoRemove) await scheduleRestart(ctx, rec, exit.exitCode);
     t.done();
   });
+}
+
+/**
+ * An exit file read before a (boot) restart can reach us after the new start: it predates
+ * `startedAt` while the task runs. Only such early exits pay for the runc state check.
+ */
+async function isStaleExit(ctx: ContainerContext, rec: ContainerRecord, exit: TaskExit): Promise<boolean> {
+  const started = rec.state.startedAt ? Date.parse(rec.state.startedAt) : NaN;
+  if (!(Date.parse(exit.exitedAt) < started)) return false;
+  const st = await ctx.deps.tasks.state(rec.id).catch(() => undefined);
+  const stale = st?.status === 'running' || st?.status === 'paused';
+  if (stale) ctx.deps.logger.debug('ignoring an exit from before the last start', { id: rec.id, exitedAt: exit.exitedAt });
+  return stale;
+}
+
+/** Applies the restart policy after an exit: exited → restarting, and a timer for the start. */
+async function scheduleRestart(ctx: ContainerContext, rec: ContainerRecord, exitCode: number): Promise<void> {
+  const startedAt = rec.state.startedAt ? Date.parse(rec.state.startedAt) : NaN;
+  const finishedAt = rec.state.finishedAt ? Date.parse(rec.state.finishedAt) : Date.now();
+  const d = shouldRestart(rec.hostConfig.restartPolicy, {
+    exitCode, restartCount: rec.state.restartCount, stoppedByUser: !!rec.state.manuallyStopped,
+    ranMs: Number.isFinite(startedAt) ? finishedAt - startedAt : 0, previousDelayMs: ctx.restarts.lastDelay(rec.id),
+  });
+  if (!d.restart) return;
+  // Like moby's monitor: the count goes up when the restart is decided, shown while restarting.
+  await ctx.transition(rec, 'restarting', { restartCount: rec.state.restartCount + 1 });
+  ctx.restarts.schedule(rec.id, d.delayMs, () => restartNow(ctx, rec.id));
+}
+
+/** The timer's half: starts the container unless a stop or rm came first. */
+export async function restartNow(ctx: ContainerContext, id: string): Promise<void> {
+  await ctx.locks.run(id, async () => {
+    const rec = ctx.deps.repo.get(id);
+    if (!rec || rec.state.status !== 'restarting') return;
+    await startLocked(ctx, rec);
+    ctx.publish(rec, 'restart');
+  }).catch((err) => ctx.deps.logger.warn('automatic restart failed', { id, err }));
 }
 
 function timeout<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
@@ -151,12 +195,17 @@ export async function stopContainer(ctx: ContainerContext, ref: string, opts: { 
   const result = await ctx.locks.run(id, async (): Promise<OpResult> => {
     const rec = ctx.current(id, ref);
     if (verdictOrThrow('stop', rec) === 'noop') return { changed: false };
+    ctx.restarts.cancel(id);
+    if (rec.state.status === 'restarting') {
+      await ctx.transition(rec, 'exited', { manuallyStopped: true }, { action: 'stop' });
+      return { changed: true };
+    }
     const sig = opts.signal || rec.config.stopSignal || 'TERM';
     parseSignal(sig);
     grace = opts.timeoutSec ?? rec.config.stopTimeout ?? 10;
     exited = ctx.waits.add(id, 'next-exit');
     const wasPaused = rec.state.status === 'paused';
-    await ctx.transition(rec, 'stopping');
+    await ctx.transition(rec, 'stopping', { manuallyStopped: true });
     await signalTask(ctx, rec, grace === 0 ? 'KILL' : sig);
     if (wasPaused) await ctx.deps.tasks.resume(id).catch(() => undefined);
     return { changed: true };
@@ -178,6 +227,13 @@ export async function killContainer(ctx: ContainerContext, ref: string, signal =
   await ctx.locks.run(id, async () => {
     const rec = ctx.current(id, ref);
     verdictOrThrow('kill', rec);
+    // moby's killWithSignal: SIGKILL, or the stop signal (any signal when none is set), cancels the
+    // restart policy for this exit.
+    const stopSig = rec.config.stopSignal ? parseSignal(rec.config.stopSignal) : undefined;
+    if ((n === 9 || stopSig === undefined || stopSig === n) && !rec.state.manuallyStopped) {
+      rec.state = { ...rec.state, manuallyStopped: true };
+      await ctx.deps.repo.put(rec);
+    }
     if (n === 9) exited = ctx.waits.add(id, 'next-exit');
     await signalTask(ctx, rec, String(n));
     if (n === 9 && rec.state.status === 'paused') await ctx.deps.tasks.resume(id).catch(() => undefined);
@@ -196,12 +252,13 @@ export async function pauseContainer(ctx: ContainerContext, ref: string, pause: 
   });
 }
 
-export async function removeContainer(ctx: ContainerContext, ref: string, opts: { force?: boolean } = {}): Promise<void> {
+export async function removeContainer(ctx: ContainerContext, ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
   const id = ctx.resolve(ref).id;
   let exited: Promise<unknown> | undefined;
   await ctx.locks.run(id, async () => {
     const rec = ctx.current(id, ref);
     verdictOrThrow('remove', rec, opts.force);
+    ctx.restarts.reset(id);
     if (ACTIVE.includes(rec.state.status)) {
       exited = ctx.waits.add(id, 'next-exit');
       await signalTask(ctx, rec, 'KILL');
@@ -211,7 +268,7 @@ export async function removeContainer(ctx: ContainerContext, ref: string, opts: 
   if (exited && (await timeout(exited, KILL_WAIT_MS)) === 'timeout') {
     throw errors.unavailable(`could not kill running container ${id.slice(0, 12)}, cannot remove`);
   }
-  await ctx.locks.run(id, () => removeLocked(ctx, id));
+  await ctx.locks.run(id, () => removeLocked(ctx, id, { volumes: opts.volumes ?? false }));
 }
 
 /**
@@ -220,18 +277,23 @@ export async function removeContainer(ctx: ContainerContext, ref: string, opts: 
  * exit) the record goes first so `run --rm` returns without waiting for the cleanup; a crash in
  * between leaves orphans that boot reconciliation removes (`removeOrphans`).
  */
-export async function removeLocked(ctx: ContainerContext, id: string, opts: { reportFirst?: boolean; teardown?: boolean } = {}): Promise<void> {
+export async function removeLocked(ctx: ContainerContext, id: string, opts: { reportFirst?: boolean; teardown?: boolean; volumes?: boolean } = {}): Promise<void> {
   const rec = ctx.deps.repo.get(id);
   if (!rec) return;
   const { repo, logger } = ctx.deps;
   // An exited or never-started container was already torn down by its exit (or failed start).
-  const needsTeardown = opts.teardown ?? !['created', 'exited'].includes(rec.state.status);
+  const needsTeardown = opts.teardown ?? !['created', 'exited', 'restarting'].includes(rec.state.status);
+  ctx.restarts.reset(id);
   const forget = async () => {
     await repo.delete(id);
     for (const s of ctx.pendingAttach.get(id) ?? []) s.finish();
     ctx.pendingAttach.delete(id);
     ctx.waits.removed(id, { exitCode: rec.state.exitCode });
     ctx.publish(rec, 'destroy');
+    // `rm -v`, and always for auto-remove (Docker's `--rm`): anonymous volumes go with the container.
+    if (opts.volumes ?? rec.hostConfig.autoRemove) {
+      await removeAnonymousVolumes(ctx.deps.volumes, rec, repo.all()).catch((err) => logger.warn('removing anonymous volumes failed', { id, err }));
+    }
   };
   if (opts.reportFirst) {
     await forget();

@@ -40,7 +40,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   watching.abort();
-  await rm(dir, { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 }); // a background write may still land
 });
 
 const settle = () => new Promise((r) => setTimeout(r, 20));

@@ -6,14 +6,15 @@
  */
 import type {
   AttachOptions, AttachSession, ContainerCreateSpec, ContainerDetail, ContainerFilter, ContainerRecord,
-  ContainerSummary, LogEntry, LogOptions, WaitCondition, WaitResult,
+  ContainerSummary, LogEntry, LogOptions, RestartPolicy, WaitCondition, WaitResult,
 } from './container-types.js';
 import type { ContainerService, OpResult } from '../services.js';
 import { ACTIVE, ContainerContext, type ContainerDeps } from './container-context.js';
 import { createContainer } from './container-create.js';
 import {
-  handleExit, killContainer, pauseContainer, removeContainer, removeLocked, removeOrphans, startContainer, stopContainer,
+  handleExit, killContainer, pauseContainer, removeContainer, removeLocked, removeOrphans, restartNow, startContainer, stopContainer,
 } from './container-lifecycle.js';
+import { shouldStartOnBoot } from './restart-policy.js';
 import { DOCKER_STATE, decide } from './status.js';
 import { PendingAttachSession } from './attach-session.js';
 import { validateName } from '../ids/container-id.js';
@@ -25,6 +26,9 @@ import { topContainer } from './container-top.js';
 
 export class LocalContainerService implements ContainerService {
   readonly ctx: ContainerContext;
+  /** Containers the restart policy brings back once the daemon is up (found by reconcile). */
+  private bootRestarts: string[] = [];
+  private exitsWatched = false;
 
   constructor(deps: ContainerDeps) {
     this.ctx = new ContainerContext(deps);
@@ -66,6 +70,22 @@ export class LocalContainerService implements ContainerService {
       await this.ctx.deps.repo.put(rec);
       this.ctx.publish(rec, 'rename', { oldName: `/${old}` });
     });
+  }
+
+  async update(ref: string, patch: { restartPolicy?: RestartPolicy }): Promise<{ warnings: string[] }> {
+    const id = this.ctx.resolve(ref).id;
+    await this.ctx.locks.run(id, async () => {
+      const rec = this.ctx.current(id, ref);
+      const policy = patch.restartPolicy;
+      if (!policy) return;
+      if (rec.hostConfig.autoRemove && policy.name !== 'no') {
+        throw errors.invalid('Restart policy cannot be updated because AutoRemove is enabled for the container');
+      }
+      rec.hostConfig = { ...rec.hostConfig, restartPolicy: { name: policy.name, maximumRetryCount: policy.maximumRetryCount } };
+      await this.ctx.deps.repo.put(rec);
+      this.ctx.publish(rec, 'update');
+    });
+    return { warnings: [] };
   }
 
   async wait(ref: string, cond: WaitCondition, opts: { signal?: AbortSignal } = {}): Promise<{ done: Promise<WaitResult> }> {
@@ -166,6 +186,9 @@ export class LocalContainerService implements ContainerService {
 
   /** Consumes task exits until `signal` aborts. */
   async watchExits(signal: AbortSignal): Promise<void> {
+    this.exitsWatched = true;
+    this.flushBootRestarts();
+    signal.addEventListener('abort', () => this.ctx.restarts.cancelAll(), { once: true });
     for await (const exit of this.ctx.deps.tasks.exits(signal)) {
       await handleExit(this.ctx, exit).catch((err) => this.ctx.deps.logger.error('exit handling failed', { id: exit.id, err }));
     }
@@ -207,6 +230,19 @@ export class LocalContainerService implements ContainerService {
       });
     }
     await removeOrphans(this.ctx);
+    for (const rec of repo.all()) {
+      if (rec.state.status !== 'exited' || !rec.state.startedAt || rec.hostConfig.autoRemove) continue;
+      const facts = { exitCode: rec.state.exitCode, restartCount: rec.state.restartCount, stoppedByUser: !!rec.state.manuallyStopped };
+      if (!shouldStartOnBoot(rec.hostConfig.restartPolicy, facts)) continue;
+      await this.ctx.locks.run(rec.id, () => this.ctx.transition(rec, 'restarting', { restartCount: rec.state.restartCount + 1 }));
+      this.bootRestarts.push(rec.id);
+    }
+    if (this.exitsWatched) this.flushBootRestarts();
+  }
+
+  /** Boot restarts wait for the exit watcher: networking and port publishing are reconciled by then. */
+  private flushBootRestarts(): void {
+    for (const id of this.bootRestarts.splice(0)) this.ctx.restarts.schedule(id, 0, () => restartNow(this.ctx, id));
   }
 
   private async handleExitUnlocked(rec: ContainerRecord, exit: { exitCode: number; exitedAt: string; oomKilled: boolean }): Promise<void> {

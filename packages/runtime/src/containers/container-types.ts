@@ -54,6 +54,44 @@ export interface HostConfig {
   logConfig: { type: string; config: Record<string, string> };
   extraHosts: string[];
   dns: string[];
+  /** `--mount` (Docker's HostConfig.Mounts). */
+  mounts?: MountRequest[];
+  /** `--tmpfs path[:opts]` as Docker's map path → options. */
+  tmpfs?: Record<string, string>;
+  /** `--volumes-from ctr[:ro|rw]`. */
+  volumesFrom?: string[];
+}
+
+/** One `--mount` entry. */
+export interface MountRequest {
+  type: 'bind' | 'volume' | 'tmpfs';
+  source?: string;
+  target: string;
+  readOnly?: boolean;
+  /** tmpfs size in bytes / mode (octal number). */
+  tmpfsSize?: number;
+  tmpfsMode?: number;
+  volumeLabels?: Record<string, string>;
+  noCopy?: boolean;
+}
+
+/** A mount resolved at create time; what the spec is built from and inspect's `Mounts` shows. */
+export interface MountPoint {
+  type: 'bind' | 'volume' | 'tmpfs';
+  /** Volume name. */
+  name?: string;
+  /** Host path (bind source or the volume's data dir; '' for tmpfs). */
+  source: string;
+  destination: string;
+  rw: boolean;
+  mode: string;
+  propagation: string;
+  /** Anonymous volume created for this container (removed with `rm -v` / auto-remove). */
+  anonymous?: boolean;
+  /** Copy the image's content at the destination into the volume while it is empty. */
+  copyUp?: boolean;
+  /** tmpfs mount options. */
+  options?: string[];
 }
 
 /** A create request after wire parsing (fields not given are left to defaults in the service). */
@@ -74,6 +112,8 @@ export interface ContainerState {
   finishedAt: string | null;
   oomKilled: boolean;
   restartCount: number;
+  /** moby's HasBeenManuallyStopped: set by `stop`/`kill`, cleared by a manual start; blocks restarts. */
+  manuallyStopped?: boolean;
 }
 
 /** The persisted record; the single source of truth for a container. */
@@ -95,6 +135,8 @@ export interface ContainerRecord {
   /** A bumped counter; lets readers detect a restart between two reads. */
   generation: number;
   network?: ContainerNetwork;
+  /** Resolved volumes/binds/tmpfs (absent on records from before volumes existed). */
+  mounts?: MountPoint[];
 }
 
 export interface ContainerNetwork {

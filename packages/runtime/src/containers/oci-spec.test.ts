@@ -60,3 +60,17 @@ describe('mergeConfig', () => {
     expect(() => mergeConfig('id', { config: { image: 'x' }, hostConfig: {} }, { config: {} } as unknown as ImageRecord)).toThrow('No command specified');
   });
 });
+
+describe('buildOciSpec user mounts', () => {
+  it('appends resolved mounts after the defaults and lets them replace /etc/hosts', () => {
+    const r = record({ readonlyRootfs: true });
+    r.mounts = [
+      { type: 'bind', source: '/h', destination: '/etc/hosts', rw: false, mode: 'ro', propagation: 'rprivate' },
+      { type: 'tmpfs', source: '', destination: '/scratch', rw: true, mode: '', propagation: '', options: ['noexec', 'nosuid', 'nodev'] },
+    ];
+    const s = spec(r);
+    expect(s.root.readonly).toBe(true);
+    expect(s.mounts.filter((m) => m.destination === '/etc/hosts')).toEqual([{ destination: '/etc/hosts', type: 'bind', source: '/h', options: ['rbind', 'rprivate', 'ro'] }]);
+    expect(s.mounts.slice(-2)).toContainEqual({ destination: '/scratch', type: 'tmpfs', source: 'tmpfs', options: ['noexec', 'nosuid', 'nodev'] });
+  });
+});

@@ -6,6 +6,7 @@
  */
 import type { ContainerRecord } from './container-types.js';
 import type { OciMount, OciSpec, OciUser } from '../oci/runtime-spec.js';
+import { ociMounts } from './container-mounts.js';
 
 /** Docker's 14 default capabilities (moby oci/caps/defaults.go). */
 export const DEFAULT_CAPABILITIES = [
@@ -95,7 +96,7 @@ export function buildOciSpec(inp: SpecInputs): OciSpec {
     },
     root: { path: inp.rootfsPath, readonly: hc.readonlyRootfs },
     hostname: record.config.hostname,
-    mounts: [...BASE_MOUNTS, ...etcMounts(inp.etcFiles)],
+    mounts: withUserMounts([...BASE_MOUNTS, ...etcMounts(inp.etcFiles)], ociMounts(record.mounts)),
     linux: {
       namespaces,
       maskedPaths: hc.privileged ? [] : MASKED_PATHS,
@@ -104,6 +105,12 @@ export function buildOciSpec(inp: SpecInputs): OciSpec {
       resources,
     },
   };
+}
+
+/** User mounts go last; a default at the same destination (e.g. /etc/hosts) yields to them. */
+function withUserMounts(defaults: OciMount[], user: OciMount[]): OciMount[] {
+  const taken = new Set(user.map((m) => m.destination));
+  return [...defaults.filter((m) => !taken.has(m.destination)), ...user];
 }
 
 function etcMounts(f: SpecInputs['etcFiles']): OciMount[] {

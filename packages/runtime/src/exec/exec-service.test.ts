@@ -32,7 +32,7 @@ beforeEach(async () => {
   ({ id } = await svc.create({ config: { image: 'busybox', cmd: ['sleep', '1000'] }, hostConfig: {} }));
   await svc.start(id);
 });
-afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
+afterEach(async () => { await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 }); });
 
 describe('LocalExecService with a tty', () => {
   it('starts through execTty with the console size, resizes, and records the exit code', async () => {

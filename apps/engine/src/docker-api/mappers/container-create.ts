@@ -3,10 +3,10 @@
  * Wire → domain for `POST /containers/create`: the validated Docker body becomes a
  * ContainerCreateSpec. Fields the engine does not implement are sorted into two bins:
  *  - harmless ones with a non-zero value go to `ignored` (the service reports them as Warnings);
- *  - ones whose absence would silently change what runs (e.g. `--mount`, `--pid host`) are 501s.
+ *  - ones whose absence would silently change what runs (e.g. `--device`, `--pid host`) are 501s.
  * Go clients send every field with its zero value, so "set" means "not the zero value".
  */
-import { errors, type ContainerCreateSpec, type ContainerConfig, type HostConfig, type RestartPolicy } from '@berth/runtime';
+import { errors, type ContainerCreateSpec, type ContainerConfig, type HostConfig, type MountRequest, type RestartPolicy } from '@berth/runtime';
 import type { ContainerCreateBody, HostConfigBody } from '../schema/container-create.js';
 
 const NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
@@ -24,13 +24,11 @@ const CONFIG_MAPPED = new Set(['Hostname', 'Domainname', 'User', 'AttachStdin', 
   'ArgsEscaped', 'name']);
 const HOST_MAPPED = new Set(['Binds', 'NetworkMode', 'PortBindings', 'PublishAllPorts', 'RestartPolicy', 'AutoRemove', 'Privileged',
   'ReadonlyRootfs', 'CapAdd', 'CapDrop', 'SecurityOpt', 'Memory', 'MemorySwap', 'NanoCpus', 'CpuShares', 'PidsLimit',
-  'ConsoleSize', 'Init', 'LogConfig', 'ExtraHosts', 'Dns',
+  'ConsoleSize', 'Init', 'LogConfig', 'ExtraHosts', 'Dns', 'Mounts', 'Tmpfs', 'VolumesFrom',
   'ContainerIDFile', 'Isolation', 'CgroupnsMode', 'KernelMemory']);
 
 /** Fields that change what runs or what it can see; ignoring them would be a silent lie. */
 const HOST_REFUSED: Record<string, (v: unknown) => boolean> = {
-  Mounts: (v) => !isZero(v),
-  VolumesFrom: (v) => !isZero(v),
   Devices: (v) => !isZero(v),
   PidMode: (v) => !isZero(v),
   UTSMode: (v) => !isZero(v),
@@ -69,6 +67,21 @@ function restartPolicy(rp: HostConfigBody['RestartPolicy']): RestartPolicy | und
   return { name: name as RestartPolicy['name'], maximumRetryCount: max };
 }
 
+const MOUNT_TYPES: ReadonlySet<string> = new Set(['bind', 'volume', 'tmpfs']);
+
+/** One HostConfig.Mounts entry (`--mount`); other types (npipe, cluster, image) are 400s. */
+function mountFrom(m: NonNullable<HostConfigBody['Mounts']>[number]): MountRequest {
+  if (!MOUNT_TYPES.has(m.Type)) throw errors.invalid(`mount type unknown: '${m.Type}'`);
+  const out: MountRequest = { type: m.Type as MountRequest['type'], target: m.Target };
+  if (m.Source) out.source = m.Source;
+  if (m.ReadOnly) out.readOnly = true;
+  if (m.VolumeOptions?.NoCopy) out.noCopy = true;
+  if (m.VolumeOptions?.Labels) out.volumeLabels = m.VolumeOptions.Labels;
+  if (m.TmpfsOptions?.SizeBytes) out.tmpfsSize = m.TmpfsOptions.SizeBytes;
+  if (m.TmpfsOptions?.Mode) out.tmpfsMode = m.TmpfsOptions.Mode;
+  return out;
+}
+
 function hostConfigFrom(h: HostConfigBody, ignored: string[]): Partial<HostConfig> {
   const out: Partial<HostConfig> = {};
   if (h.Binds) out.binds = h.Binds;
@@ -99,6 +112,9 @@ function hostConfigFrom(h: HostConfigBody, ignored: string[]): Partial<HostConfi
   if (h.LogConfig?.Type) out.logConfig = { type: h.LogConfig.Type, config: h.LogConfig.Config ?? {} };
   if (h.ExtraHosts) out.extraHosts = h.ExtraHosts;
   if (h.Dns) out.dns = h.Dns;
+  if (h.Mounts?.length) out.mounts = h.Mounts.map(mountFrom);
+  if (h.Tmpfs && Object.keys(h.Tmpfs).length) out.tmpfs = h.Tmpfs;
+  if (h.VolumesFrom?.length) out.volumesFrom = h.VolumesFrom;
 
   for (const [key, value] of Object.entries(h)) {
     if (HOST_MAPPED.has(key)) continue;

@@ -123,16 +123,9 @@ export function portList(rec: ContainerRecord): Record<string, unknown>[] {
   return out;
 }
 
-/** Mounts derived from `-v` binds: absolute sources are bind mounts, names are local volumes. */
+/** Docker's `Mounts` from the mounts resolved at create time. */
 export function mountsOf(rec: ContainerRecord): Record<string, unknown>[] {
-  return (rec.hostConfig.binds ?? []).map((bind) => {
-    const [src = '', dst = '', opts = ''] = bind.split(':');
-    const flags = opts.split(',').filter(Boolean);
-    const rw = !flags.includes('ro');
-    const mode = flags.filter((f) => f !== 'rw').join(',');
-    if (src.startsWith('/')) {
-      return { Type: 'bind', Source: src, Destination: dst, Mode: mode, RW: rw, Propagation: 'rprivate' };
-    }
-    return { Type: 'volume', Name: src, Source: '', Destination: dst, Driver: 'local', Mode: mode || 'z', RW: rw, Propagation: '' };
-  });
+  return (rec.mounts ?? []).map((m) => m.type === 'volume'
+    ? { Type: 'volume', Name: m.name, Source: m.source, Destination: m.destination, Driver: 'local', Mode: m.mode, RW: m.rw, Propagation: '' }
+    : { Type: m.type, Source: m.source, Destination: m.destination, Mode: m.mode, RW: m.rw, Propagation: m.type === 'bind' ? m.propagation : '' });
 }

@@ -39,7 +39,7 @@ describe('container lifecycle', () => {
     const missing = await request(t.sock, 'POST', '/containers/create', { body: JSON.stringify({ Image: 'nope' }) });
     expect(missing.status).toBe(404);
     expect(missing.json().message).toBe('No such image: nope');
-    const mounts = await request(t.sock, 'POST', '/containers/create', { body: JSON.stringify({ Image: 'busybox', HostConfig: { Mounts: [{ Type: 'bind', Source: '/', Target: '/h' }] } }) });
+    const mounts = await request(t.sock, 'POST', '/containers/create', { body: JSON.stringify({ Image: 'busybox', HostConfig: { Devices: [{ PathOnHost: '/dev/fuse', PathInContainer: '/dev/fuse', CgroupPermissions: 'rwm' }] } }) });
     expect(mounts.status).toBe(501);
   });
 

@@ -12,6 +12,7 @@ import { versionAtLeast } from '../http/version.js';
 import { toCreateSpec, validateContainerName } from '../mappers/container-create.js';
 import { toDockerContainer, toDockerSummary } from '../mappers/container-json.js';
 import { ContainerCreateBodySchema } from '../schema/container-create.js';
+import { updateContainer } from './container-update.js';
 import { del, empty, get, json, noContent, notModified, post, type RequestContext, type Reply, type Route } from '../router.js';
 
 export async function createContainer(ctx: RequestContext): Promise<Reply> {
@@ -126,6 +127,7 @@ export function containerRoutes(): Route[] {
     post('/containers/{id}/pause', pauseContainer),
     post('/containers/{id}/unpause', unpauseContainer),
     post('/containers/{id}/rename', renameContainer),
+    post('/containers/{id}/update', updateContainer),
     post('/containers/{id}/resize', resizeContainer),
     get('/containers/{id}/top', topContainer),
     del('/containers/{id}', removeContainer),

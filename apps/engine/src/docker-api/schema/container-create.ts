@@ -40,6 +40,16 @@ export const HostConfigSchema = z.object({
   LogConfig: z.object({ Type: str, Config: z.record(z.string(), z.string()).nullish() }).passthrough().nullish(),
   ExtraHosts: strList,
   Dns: strList,
+  Mounts: z.array(z.object({
+    Type: z.string(),
+    Source: str,
+    Target: z.string(),
+    ReadOnly: bool,
+    VolumeOptions: z.object({ NoCopy: bool, Labels: z.record(z.string(), z.string()).nullish() }).passthrough().nullish(),
+    TmpfsOptions: z.object({ SizeBytes: int, Mode: int }).passthrough().nullish(),
+  }).passthrough()).nullish(),
+  Tmpfs: z.record(z.string(), z.string()).nullish(),
+  VolumesFrom: strList,
 }).passthrough();
 
 export const NetworkingConfigSchema = z.object({

@@ -10,7 +10,7 @@ import type { CommitOptions, ContainerChange } from '@berth/runtime';
 import {
   decide, errors, type AttachOptions, type AttachSession, type ContainerCreateSpec, type ContainerDetail,
   type ContainerFilter, type ContainerService, type ContainerTop, type ContainerStatus, type ExecCreateSpec, type ExecDetail, type ExecService,
-  type LogEntry, type LogOptions, type OpResult, type OutputChunk, type WaitCondition, type WaitResult,
+  type LogEntry, type LogOptions, type OpResult, type OutputChunk, type RestartPolicy, type WaitCondition, type WaitResult,
 } from '@berth/runtime';
 import { FakeProcess, signalNumber } from './fake-process.js';
 import { AsyncQueue as Queue } from '@berth/runtime';
@@ -200,6 +200,12 @@ export class FakeContainers implements ContainerService {
 
   async rename(ref: string, newName: string): Promise<void> {
     this.resolve(ref).rec.name = newName;
+  }
+
+  async update(ref: string, patch: { restartPolicy?: RestartPolicy }): Promise<{ warnings: string[] }> {
+    const rec = this.resolve(ref).rec;
+    if (patch.restartPolicy) rec.hostConfig = { ...rec.hostConfig, restartPolicy: patch.restartPolicy };
+    return { warnings: [] };
   }
 
   async wait(ref: string, cond: WaitCondition, opts: { signal?: AbortSignal } = {}): Promise<{ done: Promise<WaitResult> }> {
