@@ -1,23 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { startEngine, type TestEngine } from '../helpers/engine.js';
+import { useEngine } from '../helpers/suite.js';
 import { demux, request } from '../helpers/http.js';
-import { importBusybox } from '../helpers/images.js';
 
-let eng: TestEngine;
-const api = (method: string, path: string, body?: unknown) => request(eng.socket, method, path, body);
-const create = async (body: Record<string, unknown>, name?: string) => {
-  const r = await api('POST', `/v1.47/containers/create${name ? `?name=${name}` : ''}`, { Image: 'busybox', ...body });
-  expect(r.status, r.body).toBe(201);
-  return JSON.parse(r.body).Id as string;
-};
-const inspect = async (id: string) => JSON.parse((await api('GET', `/containers/${id}/json`)).body);
-
-beforeAll(async () => {
-  eng = await startEngine();
-  await importBusybox(eng.socket);
-});
-afterAll(async () => { await eng?.stop(); });
+const t = useEngine();
+const { api, create, inspect } = t;
 
 describe('container lifecycle through the Docker API', () => {
   it('create → start → wait → logs → rm', async () => {
@@ -45,7 +32,7 @@ describe('container lifecycle through the Docker API', () => {
     const status = readFileSync(`/proc/${st.State.Pid}/status`, 'utf8');
     expect(status).toMatch(/NoNewPrivs:\s+1/);
     expect(status).toMatch(/CapEff:\s+00000000a80425fb/);
-    const pidsMax = readFileSync(`/sys/fs/cgroup/pids${eng.cgroupParent}/${id}/pids.max`, 'utf8').trim();
+    const pidsMax = readFileSync(`/sys/fs/cgroup/pids${t.eng.cgroupParent}/${id}/pids.max`, 'utf8').trim();
     expect(pidsMax).toBe('2048');
     expect((await api('POST', `/containers/${id}/stop?t=1`)).status).toBe(204);
     expect((await inspect(id)).State).toMatchObject({ Status: 'exited', ExitCode: 137 });
@@ -99,7 +86,7 @@ describe('bad input gets Docker status codes and leaves nothing behind', () => {
   });
 
   it('invalid JSON body → 400', async () => {
-    const r = await request(eng.socket, 'POST', '/containers/create', '{"Image": "busybox",', { 'Content-Type': 'application/json' });
+    const r = await request(t.eng.socket, 'POST', '/containers/create', '{"Image": "busybox",', { 'Content-Type': 'application/json' });
     expect(r.status).toBe(400);
     expect(JSON.parse(r.body).message).toBeTruthy();
   });

@@ -1,22 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import Docker from 'dockerode';
-import { startEngine, type TestEngine } from '../helpers/engine.js';
-import { request } from '../helpers/http.js';
-import { importBusybox } from '../helpers/images.js';
+import { useEngine } from '../helpers/suite.js';
 
-let eng: TestEngine;
-const api = (method: string, path: string, body?: unknown) => request(eng.socket, method, path, body);
-const create = async (body: Record<string, unknown>, name?: string) => {
-  const r = await api('POST', `/v1.47/containers/create${name ? `?name=${name}` : ''}`, { Image: 'busybox', ...body });
-  expect(r.status, r.body).toBe(201);
-  return JSON.parse(r.body).Id as string;
-};
-
-beforeAll(async () => {
-  eng = await startEngine();
-  await importBusybox(eng.socket);
-});
-afterAll(async () => { await eng?.stop(); });
+const t = useEngine();
+const { api, create } = t;
 
 describe('events, top and tty exec through the Docker API', () => {
   it('GET /events replays a since/until window with filters, then ends', async () => {
@@ -50,7 +37,7 @@ describe('events, top and tty exec through the Docker API', () => {
   });
 
   it('exec with a tty: shell on a pty, resize, exit code in exec inspect', async () => {
-    const docker = new Docker({ socketPath: eng.socket });
+    const docker = new Docker({ socketPath: t.eng.socket });
     const id = await create({ Cmd: ['sleep', '1000'] });
     await api('POST', `/containers/${id}/start`);
     const ex = await docker.getContainer(id).exec({ Cmd: ['sh'], Tty: true, AttachStdin: true, AttachStdout: true });
