@@ -12,6 +12,7 @@ import type { CommitOptions, ContainerChange } from './containers/commit-types.j
 import type { EngineEvent } from './events/event-bus.js';
 import type { EventStreamOptions } from './events/event-stream.js';
 import type { VolumeService } from './volumes/volume-types.js';
+import type { ContainerStats, StatsOptions } from './containers/container-stats.js';
 
 export type OpResult = { changed: boolean };
 
@@ -43,6 +44,8 @@ export interface ContainerService {
   export(idOrName: string, opts?: { signal?: AbortSignal }): Promise<Readable>;
   /** `docker commit`: the writable layer becomes a new image on top of the container's; returns its id. */
   commit(idOrName: string, opts: CommitOptions): Promise<{ id: string }>;
+  /** `docker stats`: resolves once the container is found; one sample unless `stream` (1 s apart). */
+  stats(idOrName: string, opts: StatsOptions): Promise<AsyncIterable<ContainerStats>>;
 }
 
 export interface ContainerTop {
@@ -141,5 +144,6 @@ export interface EventService {
 }
 
 export type { HistoryItem };
+export type { BlkioEntry, ContainerStats, CpuReading, NetworkStats, StatsOptions } from './containers/container-stats.js';
 
 export type { VolumeFilter, VolumeRecord, VolumeService } from './volumes/volume-types.js';

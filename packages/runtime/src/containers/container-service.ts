@@ -23,6 +23,7 @@ import { teardown } from './container-bundle.js';
 import { commitContainer, containerChanges, exportContainer } from './container-commit.js';
 import type { CommitOptions } from './commit-types.js';
 import { topContainer } from './container-top.js';
+import { statsContainer, type StatsOptions } from './container-stats.js';
 
 export class LocalContainerService implements ContainerService {
   readonly ctx: ContainerContext;
@@ -42,6 +43,7 @@ export class LocalContainerService implements ContainerService {
   unpause(ref: string) { return pauseContainer(this.ctx, ref, false); }
   remove(ref: string, opts?: { force?: boolean; volumes?: boolean }) { return removeContainer(this.ctx, ref, opts); }
   top(ref: string, psArgs?: string) { return topContainer(this.ctx, ref, psArgs); }
+  stats(ref: string, opts: StatsOptions) { return statsContainer(this.ctx, ref, opts); }
   changes(ref: string) { return containerChanges(this.ctx, ref); }
   export(ref: string, opts?: { signal?: AbortSignal }) { return exportContainer(this.ctx, ref, opts); }
   commit(ref: string, opts: CommitOptions) { return commitContainer(this.ctx, ref, opts); }

@@ -14,6 +14,7 @@ import { toDockerContainer, toDockerSummary } from '../mappers/container-json.js
 import { ContainerCreateBodySchema } from '../schema/container-create.js';
 import { updateContainer } from './container-update.js';
 import { del, empty, get, json, noContent, notModified, post, type RequestContext, type Reply, type Route } from '../router.js';
+import { containerStats } from './container-stats.js';
 
 export async function createContainer(ctx: RequestContext): Promise<Reply> {
   const body = await readJson(ctx, ContainerCreateBodySchema);
@@ -130,6 +131,7 @@ export function containerRoutes(): Route[] {
     post('/containers/{id}/update', updateContainer),
     post('/containers/{id}/resize', resizeContainer),
     get('/containers/{id}/top', topContainer),
+    get('/containers/{id}/stats', containerStats),
     del('/containers/{id}', removeContainer),
   ];
 }

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { CommitOptions, ContainerChange } from '@berth/runtime';
+import type { CommitOptions, ContainerChange, ContainerStats, CpuReading, StatsOptions } from '@berth/runtime';
 import {
   decide, errors, type AttachOptions, type AttachSession, type ContainerCreateSpec, type ContainerDetail,
   type ContainerFilter, type ContainerService, type ContainerTop, type ContainerStatus, type ExecCreateSpec, type ExecDetail, type ExecService,
@@ -295,6 +295,28 @@ export class FakeContainers implements ContainerService {
     this.resolve(ref);
     return { id: `sha256:${hex()}` };
   }
+
+  /** Fake samples: one, or three 0-delay samples when streaming; CPU grows by 1e6 ns per sample. */
+  async stats(ref: string, opts: StatsOptions): Promise<AsyncIterable<ContainerStats>> {
+    this.calls.push(`stats:${ref}:${opts.stream}:${opts.oneShot ?? false}`);
+    const { rec } = this.resolve(ref);
+    const cpu = (n: number): CpuReading => ({
+      totalUsage: n * 1e6, percpuUsage: [n * 1e6], usageInKernelmode: 0, usageInUsermode: n * 1e6,
+      systemCpuUsage: n * 1e7, onlineCpus: 1, throttling: { periods: 0, throttledPeriods: 0, throttledTime: 0 },
+    });
+    const sample = (n: number): ContainerStats => ({
+      id: rec.id, name: rec.name, read: new Date(n * 1000).toISOString(), preread: new Date((n - 1) * 1000).toISOString(),
+      pids: { current: 1, limit: 100 }, blkio: { ioServiceBytesRecursive: [{ major: 8, minor: 0, op: 'Read', value: 4096 }] },
+      cpu: cpu(n), precpu: cpu(n - 1), memory: { usage: 2048, limit: 1 << 30, stats: { total_inactive_file: 1024 } },
+      networks: { eth0: { rxBytes: 1, rxPackets: 1, rxErrors: 0, rxDropped: 0, txBytes: 2, txPackets: 2, txErrors: 0, txDropped: 0 } },
+    });
+    return (async function* () {
+      for (let n = 1; n <= (opts.stream ? 3 : 1); n++) {
+        if (opts.signal?.aborted) return;
+        yield sample(n);
+      }
+    })();
+  }
 }
 
 export class FakeExec implements ExecService {
@@ -342,4 +364,5 @@ export class FakeExec implements ExecService {
   async inspect(id: string): Promise<ExecDetail> {
     return structuredClone(this.get(id).detail);
   }
+
 }
