@@ -4,6 +4,7 @@
  * per-container locks, waiters, pending attach sessions, and the one place that changes status
  * (`transition`: assert the edge, persist, publish).
  */
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { ContainerRecord, ContainerState, LogEntry } from './container-types.js';
 import { canTransition, type ContainerStatus } from './status.js';
@@ -87,6 +88,18 @@ export class ContainerContext {
 
   cgroupsPath(id: string): string {
     return `${this.deps.cgroupParent}/${id}`;
+  }
+
+  /**
+   * The cgroup a running container really has: the one in its bundle, which differs from
+   * cgroupsPath() when the daemon was restarted with another --cgroup-parent.
+   */
+  async runningCgroupsPath(id: string): Promise<string> {
+    try {
+      const spec = JSON.parse(await fs.readFile(path.join(this.bundleDir(id), 'config.json'), 'utf8')) as { linux?: { cgroupsPath?: string } };
+      if (spec.linux?.cgroupsPath) return spec.linux.cgroupsPath;
+    } catch { /* bundle unreadable: use the default layout */ }
+    return this.cgroupsPath(id);
   }
 
   nameTaken(name: string): ContainerRecord | undefined {

@@ -125,14 +125,6 @@ async function readNum(file: string): Promise<number | undefined> {
   return /^\d+$/.test(t) ? Number(t) : undefined;
 }
 
-/** The container's cgroupsPath as written into its bundle (falls back to the engine's layout). */
-async function cgroupsPathOf(ctx: ContainerContext, id: string): Promise<string> {
-  try {
-    const spec = JSON.parse(await fs.readFile(path.join(ctx.bundleDir(id), 'config.json'), 'utf8')) as { linux?: { cgroupsPath?: string } };
-    if (spec.linux?.cgroupsPath) return spec.linux.cgroupsPath;
-  } catch { /* bundle unreadable: use the default layout */ }
-  return ctx.cgroupsPath(id);
-}
 
 type Reading = Omit<ContainerStats, 'precpu' | 'preread'>;
 
@@ -201,7 +193,7 @@ export async function statsContainer(ctx: ContainerContext, ref: string, opts: S
   const rec = ctx.resolve(ref);
   const id = rec.id;
   if (!isLive(rec)) return (async function* () { yield zeroSample(rec); })();
-  const cgroupsPath = await cgroupsPathOf(ctx, id);
+  const cgroupsPath = await ctx.runningCgroupsPath(id);
   const current = (): ContainerRecord | undefined => {
     try { return ctx.resolve(id); } catch { return undefined; }
   };

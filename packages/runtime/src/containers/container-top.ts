@@ -55,14 +55,6 @@ export function parsePsOutput(output: string, pids: ReadonlySet<number>): Contai
   return { titles, processes };
 }
 
-/** The container's cgroupsPath as written into its bundle (falls back to the engine's layout). */
-async function cgroupsPathOf(ctx: ContainerContext, id: string): Promise<string> {
-  try {
-    const spec = JSON.parse(await fs.readFile(path.join(ctx.bundleDir(id), 'config.json'), 'utf8')) as { linux?: { cgroupsPath?: string } };
-    if (spec.linux?.cgroupsPath) return spec.linux.cgroupsPath;
-  } catch { /* bundle unreadable: use the default layout */ }
-  return ctx.cgroupsPath(id);
-}
 
 export async function readCgroupPids(cgroupsPath: string): Promise<Set<number>> {
   const text = await fs.readFile(path.join(CGROUP_ROOT, 'pids', cgroupsPath, 'cgroup.procs'), 'utf8');
@@ -78,7 +70,7 @@ export async function topContainer(ctx: ContainerContext, ref: string, psArgs = 
   if (!['running', 'paused', 'stopping'].includes(status)) throw errors.conflict(`Container ${rec.id} is not running`);
   let pids: Set<number>;
   try {
-    pids = await readCgroupPids(await cgroupsPathOf(ctx, rec.id));
+    pids = await readCgroupPids(await ctx.runningCgroupsPath(rec.id));
   } catch (err) {
     throw errors.conflict(`Container ${rec.id} is not running`, { cause: String(err) });
   }
