@@ -11,6 +11,7 @@
 # Env:
 #   BENCH_ONLY     groups [ping,run,serial,concurrent,ps,logs,exec,commit,rss] (what Berth supports
 #                  now; the harness also knows debian,push,build,port)
+#                  push works on berth too (BENCH_ONLY=commit,push): its registry is started here
 #   BENCH_PEERS    space-separated unix:// sockets of other engines, e.g. the private dockerd
 #                  of ../shared/bench/peers-up.sh: BENCH_PEERS=unix:///run/bench-dockerd.sock
 #   BENCH_OUT_DIR  where the TSVs go [/var/tmp/berth-bench/<date-time>]
@@ -91,7 +92,25 @@ peer_nsx() {
 berth_private_up bench
 say "berthd pid $BP_PID on $BP_SOCK${BP_NETNS:+ (netns $BP_NETNS)}"
 ensure_images "unix://$BP_SOCK" "${BP_NSX[@]}"
+# group push (BENCH_ONLY=push,...): a throwaway docker-registry on 127.0.0.1:5000 in berth's
+# network namespace, where engine-bench.sh expects it; stopped right after berth's run
+BENCH_REG_PID='' BENCH_REG_DIR=''
+bench_registry_down() {
+  [ -z "$BENCH_REG_PID" ] || { kill "$BENCH_REG_PID" 2>/dev/null; wait "$BENCH_REG_PID" 2>/dev/null; }
+  [ -z "$BENCH_REG_DIR" ] || rm -rf "$BENCH_REG_DIR"
+  BENCH_REG_PID='' BENCH_REG_DIR=''
+}
+if want push && command -v docker-registry >/dev/null; then
+  trap 'bench_registry_down; berth_private_down' EXIT
+  BENCH_REG_DIR=$(mktemp -d /tmp/bt-bench-reg-XXXXXX)
+  printf 'version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:5000\n' \
+    "$BENCH_REG_DIR/data" >"$BENCH_REG_DIR/config.yml"
+  "${BP_NSX[@]}" docker-registry serve "$BENCH_REG_DIR/config.yml" >"$BENCH_REG_DIR/log" 2>&1 &
+  BENCH_REG_PID=$!
+  for _ in $(seq 1 50); do "${BP_NSX[@]}" curl -fsS http://127.0.0.1:5000/v2/ >/dev/null 2>&1 && break; sleep 0.2; done
+fi
 BENCH_DAEMON_PIDS=$BP_PID run_bench berth "unix://$BP_SOCK" "${BP_NSX[@]}"
+bench_registry_down
 berth_private_down   # before the peers run: its memory and CPU must not weigh on them
 
 # ---------------------------------------------------------------- peers --

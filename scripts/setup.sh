@@ -19,8 +19,11 @@ t0=$SECONDS
 # for bridge/port rules, busybox-static for the default image, docker-registry for the
 # push/pull tests; file/curl/iproute2 are used by these scripts and ../shared.
 APT_PACKAGES=(runc conmon attr iptables busybox-static docker-registry file curl iproute2)
+# openssl: the token-auth registry tests (apps/engine/test/registry) make a throwaway certificate;
+# skopeo: the same tests check that another OCI tool reads what berth pushes and saves
+APT_PACKAGES+=(openssl skopeo)
 # >>> DASHBOARD: packages for the web dashboard and its e2e tests go here, e.g. chromium
-APT_PACKAGES_DASHBOARD=()
+APT_PACKAGES_DASHBOARD=(chromium)
 # <<< DASHBOARD
 
 # Two setup runs at once (npm start + npm test) must not both run apt or npm ci.

@@ -5,6 +5,8 @@
 #      *.root.test.ts files run too: ENGINE_TEST_PRIVILEGED=1);
 #   3. engine integration tests: apps/engine/test/**/*.test.ts
 #      (apps/engine/vitest.integration.config.ts);
+#   3b. dashboard e2e: Playwright + Chromium against a private berthd and `next start`
+#      (e2e/; BERTH_TEST_E2E=0 skips it);
 #   4. docker CLI acceptance scenarios named in scripts/acceptance-scenarios.txt, run by
 #      ../shared/acceptance/cli-scenarios.sh against a private berthd (own roots, socket
 #      and network namespace). Skipped, not failed, when ../shared is absent.
@@ -99,6 +101,23 @@ rc=$?
 read -r p f < <(vitest_counts "$RES/integration.json")
 [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
 stage integration "$p" "$f"
+
+# ---------------------------------------------------------------- 3b. dashboard e2e --
+# Playwright in Debian's Chromium against a private berthd + `next start` that
+# e2e/support/global-setup.ts starts (ports E2E_ENGINE_PORT/E2E_WEB_PORT, bridge btf2e).
+# BERTH_TEST_E2E=0 skips it. Screenshots and perf.json: e2e/artifacts/.
+if [ "${BERTH_TEST_E2E:-1}" = 1 ]; then
+  say "dashboard e2e (Playwright, Chromium)"
+  rm -f e2e/artifacts/results.json
+  (cd e2e && npx playwright test </dev/null)
+  rc=$?
+  read -r p f < <(node -e '
+    const fs = require("node:fs");
+    try { const s = JSON.parse(fs.readFileSync(process.argv[1], "utf8")).stats;
+      console.log(s.expected + s.flaky, s.unexpected); } catch { console.log(0, 0); }' e2e/artifacts/results.json)
+  [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+  stage e2e "$p" "$f"
+fi
 
 # ---------------------------------------------------------------- 4. acceptance --
 if [ ! -f "$SHARED/acceptance/cli-scenarios.sh" ]; then

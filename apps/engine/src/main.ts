@@ -22,6 +22,11 @@ const program = new Command()
   .option('--default-pids-limit <n>', 'pids limit of containers that set none', String(DEFAULTS.defaultPidsLimit))
   .option('--log-max-size <bytes>', 'rotate container logs past this size (0 = never)', String(DEFAULTS.logMaxSize))
   .option('-p, --pidfile <file>', 'write the daemon pid here')
+  .option('--default-address-pool <pool>', 'subnets for user networks, dockerd syntax base=CIDR,size=N (repeatable)', collect)
+  .option('--insecure-registry <host>', 'registry reached over plain HTTP (repeatable): host, host:port or CIDR', collect)
+  .option('--web <host:port>', 'serve the dashboard API (tRPC, terminals) on this loopback address')
+  .option('--web-origin <origin>', 'browser origin allowed on the dashboard API (repeatable)', collect)
+  .option('--web-terminal-idle <sec>', 'close terminal sessions with no watcher after this long', String(DEFAULTS.webTerminalIdle))
   .parse();
 
 const o = program.opts<Record<string, string | string[] | undefined>>();
@@ -36,6 +41,11 @@ const parsed = ConfigSchema.safeParse({
   defaultPidsLimit: Number(o.defaultPidsLimit),
   logMaxSize: Number(o.logMaxSize),
   pidFile: o.pidfile,
+  defaultAddressPools: (o.defaultAddressPool as string[] | undefined) ?? [],
+  insecureRegistries: (o.insecureRegistry as string[] | undefined) ?? [],
+  web: o.web,
+  webOrigins: (o.webOrigin as string[] | undefined) ?? [...DEFAULTS.webOrigins],
+  webTerminalIdle: Number(o.webTerminalIdle),
 });
 if (!parsed.success) {
   process.stderr.write(`berthd: invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}\n`);

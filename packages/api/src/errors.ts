@@ -30,3 +30,8 @@ export function toTrpcError(err: unknown): TRPCError {
   const e = engineErrorOf(err);
   return new TRPCError({ code: TRPC_CODE[code], message: e?.message ?? 'internal error', cause: err });
 }
+
+/** Runs a service call and converts whatever it throws (tRPC errors pass through). */
+export async function callService<T>(fn: () => Promise<T>): Promise<T> {
+  try { return await fn(); } catch (err) { throw err instanceof TRPCError ? err : toTrpcError(err); }
+}

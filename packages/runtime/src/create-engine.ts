@@ -19,12 +19,16 @@ import { ConmonTaskManager } from './task/conmon-task-manager.js';
 import { readK8sFileLogs } from './logs/k8s-file-reader.js';
 import { BridgeNetworkManager } from './network/bridge-network-manager.js';
 import { IptablesPortPublisher } from './network/port-publisher.js';
+import { LocalNetworkService } from './network/network-service.js';
+import { parsePools } from './network/subnet-pool.js';
 import { EventBus } from './events/event-bus.js';
 import { streamEvents } from './events/event-stream.js';
 import { LocalContainerService } from './containers/container-service.js';
 import { LocalVolumeService } from './volumes/volume-service.js';
 import { LocalExecService } from './exec/exec-service.js';
 import { LocalSystemService } from './system/system-service.js';
+import { computeDiskUsage } from './system/disk-usage.js';
+import { ClassicBuilder } from './build/builder.js';
 import { run } from './util/exec-file.js';
 import type { Logger } from './util/logger.js';
 
@@ -38,6 +42,10 @@ export interface EngineOptions {
   cgroupParent: string;
   defaultPidsLimit: number;
   logMaxSize: number;
+  /** dockerd's --default-address-pool for user networks (`base=CIDR,size=N`, `;`-separated). */
+  defaultAddressPools?: string;
+  /** dockerd's --insecure-registry: hosts (host[:port] or CIDR) reached over plain HTTP. */
+  insecureRegistries?: string[];
 }
 
 export interface Engine {
@@ -65,7 +73,7 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
       return c && { containerId: c.id, running: ['running', 'paused', 'starting', 'stopping', 'restarting'].includes(c.state.status) };
     },
     events: (action: string, id: string, attrs: Record<string, string> = {}) => { events.publish('image', action, id, attrs); },
-  });
+  }, { insecureRegistries: o.insecureRegistries ?? [] });
 
   const [gateway, prefix] = o.bip.split('/');
   const subnet = cidrOf(gateway!, Number(prefix));
@@ -74,6 +82,11 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
     netnsPrefix: `${o.bridgeName.slice(0, 6)}-`,
   });
   await network.init();
+  const networks = await LocalNetworkService.open({
+    bridge: network, stateDir: path.join(o.dataRoot, 'network'), logger, events,
+    pools: parsePools(o.defaultAddressPools ?? process.env.BERTH_DEFAULT_ADDRESS_POOL ?? ''),
+  });
+  await networks.init();
   const ports = new IptablesPortPublisher({ bridgeName: o.bridgeName });
   await ports.init();
 
@@ -88,25 +101,33 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
     usedBy: (name) => repo.all().filter((r) => r.mounts?.some((m) => m.type === 'volume' && m.name === name)).map((r) => r.id),
   });
   const containers = new LocalContainerService({
-    repo, images, snapshotter, mounter, tasks, readLogs: readK8sFileLogs, network, ports, volumes, events, logger,
+    repo, images, snapshotter, mounter, tasks, readLogs: readK8sFileLogs, network: networks, ports, volumes, events, logger,
     execRoot: o.execRoot, cgroupParent: o.cgroupParent, defaultPidsLimit: o.defaultPidsLimit, logMaxSize: o.logMaxSize,
+  });
+  networks.bindContainers({
+    all: () => repo.all(), get: (id) => repo.get(id), resolve: (ref) => containers.ctx.resolve(ref),
+    withLock: (id, fn) => containers.ctx.locks.run(id, fn), save: (rec) => repo.put(rec),
+    hostsPath: (id) => path.join(repo.dir(id), 'hosts'),
   });
   await containers.reconcile();
   // Rebuilds the DNAT chain from the records: no duplicates, nothing of containers gone meanwhile.
   await ports.restore(repo.all().filter((r) => ['running', 'paused'].includes(r.state.status) && r.network?.ports)
     .map((r) => ({ containerId: r.id, containerIp: r.network!.ipAddress, ports: r.network!.ports! })));
-  await network.reconcile(new Set(repo.all().filter((r) => ['running', 'paused'].includes(r.state.status)).map((r) => r.id)));
+  await networks.reconcile(new Set(repo.all().filter((r) => ['running', 'paused'].includes(r.state.status)).map((r) => r.id)));
   const watcher = new AbortController();
   const watching = containers.watchExits(watcher.signal);
 
   const exec = new LocalExecService(containers.ctx);
+  const builds = await ClassicBuilder.open({ images, containers, snapshotter, mounter, root: path.join(o.dataRoot, 'build'), logger });
   const system = new LocalSystemService({
     repo, imageCount: async () => (await images.list({})).length, dataRoot: o.dataRoot, execRoot: o.execRoot,
     engineId: await engineId(o.dataRoot), runtimeVersion: await runcVersion(), pidsLimit: o.defaultPidsLimit,
   });
+  // `docker system df` needs containers, images, snapshots and volumes: composed here (system/disk-usage.ts).
+  Object.assign(system, { df: () => computeDiskUsage({ containers: () => repo.all(), images, snapshotter, volumes }) });
 
   return {
-    services: { containers, exec, images, system, volumes, events: { subscribe: (opts) => streamEvents(events, opts) } },
+    services: { containers, exec, images, system, volumes, networks, builds, events: { subscribe: (opts) => streamEvents(events, opts) } },
     events,
     async shutdown() {
       watcher.abort();

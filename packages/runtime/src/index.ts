@@ -6,6 +6,10 @@
 export * from './services.js';
 export * from './containers/container-types.js';
 export * from './containers/commit-types.js';
+export * from './containers/container-archive-types.js';
+export type { PruneFilters } from './containers/prune-filter.js';
+export type { ImagePruneOptions } from './images/image-prune.js';
+export type { DiskUsage, ImageUsage, ContainerUsage, VolumeUsage } from './system/disk-usage.js';
 export * from './containers/status.js';
 export * from './images/image-types.js';
 export * from './errors/engine-error.js';
@@ -15,3 +19,4 @@ export type { EngineEvent, EventType } from './events/event-bus.js';
 export { EventBus } from './events/event-bus.js';
 export { streamEvents, eventMatcher, EVENT_FILTER_KEYS } from './events/event-stream.js';
 export { AsyncQueue } from './util/async-queue.js';
+export { MASKED_PATHS, READONLY_PATHS } from './containers/oci-spec.js';

@@ -12,7 +12,16 @@ import type { CommitOptions, ContainerChange } from './containers/commit-types.j
 import type { EngineEvent } from './events/event-bus.js';
 import type { EventStreamOptions } from './events/event-stream.js';
 import type { VolumeService } from './volumes/volume-types.js';
+import type { NetworkService } from './network/network-types.js';
 import type { ContainerStats, StatsOptions } from './containers/container-stats.js';
+import type { LoadResult, LoginResult, ProgressEvent, PullOptions, PushOptions, RegistryAuth } from './images/distribution-types.js';
+import type { ArchiveResult, PathStat, PutArchiveOptions } from './containers/container-archive-types.js';
+import type { PruneFilters } from './containers/prune-filter.js';
+import type { ImagePruneOptions } from './images/image-prune.js';
+import type { DiskUsage } from './system/disk-usage.js';
+import type { ResourceUpdate } from './containers/container-update.js';
+import type { StatsHistoryOptions, StatsPoint } from './containers/stats-history.js';
+import type { BuildService } from './build/build-types.js';
 
 export type OpResult = { changed: boolean };
 
@@ -26,8 +35,8 @@ export interface ContainerService {
   unpause(idOrName: string): Promise<void>;
   remove(idOrName: string, opts?: { force?: boolean; volumes?: boolean }): Promise<void>;
   rename(idOrName: string, newName: string): Promise<void>;
-  /** `docker update`: only the restart policy for now. */
-  update(idOrName: string, patch: { restartPolicy?: RestartPolicy }): Promise<{ warnings: string[] }>;
+  /** `docker update`: restart policy and resources (applied to the live cgroup, then persisted). */
+  update(idOrName: string, patch: { restartPolicy?: RestartPolicy; resources?: ResourceUpdate }): Promise<{ warnings: string[] }>;
   /** Resolves once the wait is registered; `done` settles when the condition is met. */
   wait(idOrName: string, cond: WaitCondition, opts?: { signal?: AbortSignal }): Promise<{ done: Promise<WaitResult> }>;
   inspect(idOrName: string): Promise<ContainerDetail>;
@@ -46,6 +55,16 @@ export interface ContainerService {
   commit(idOrName: string, opts: CommitOptions): Promise<{ id: string }>;
   /** `docker stats`: resolves once the container is found; one sample unless `stream` (1 s apart). */
   stats(idOrName: string, opts: StatsOptions): Promise<AsyncIterable<ContainerStats>>;
+  /** Berth extension: rolling history (1 h at 1 s, 24 h at 1 min) of a container's resource use. */
+  statsHistory?(idOrName: string, opts?: StatsHistoryOptions): Promise<{ step: 1 | 60; points: StatsPoint[] }>;
+  /** `docker cp` stat (HEAD /archive); optional so transport fakes need not implement it (501). */
+  statPath?(idOrName: string, path: string): Promise<PathStat>;
+  /** `docker cp CONTAINER:SRC`: resolves once the path is found; the tar streams afterwards. */
+  getArchive?(idOrName: string, path: string, opts?: { signal?: AbortSignal }): Promise<ArchiveResult>;
+  /** `docker cp SRC CONTAINER:DEST`: extracts the tar into the directory `path`. */
+  putArchive?(idOrName: string, path: string, tar: Readable, opts?: PutArchiveOptions): Promise<void>;
+  /** `docker container prune`: removes non-running containers matching the filters. */
+  prune?(filters?: PruneFilters): Promise<{ deleted: string[]; spaceReclaimed: number }>;
 }
 
 export interface ContainerTop {
@@ -91,6 +110,14 @@ export interface ImageService {
   remove(refOrId: string, opts?: { force?: boolean; noPrune?: boolean }): Promise<ImageDeleteItem[]>;
   /** Import a root filesystem tar as a one-layer image; returns the image id. */
   importTar(tar: Readable, opts: ImportOptions): Promise<{ id: string }>;
+  /** Registry and archive transfers; absent in engines/fakes without them (the routes answer 501). */
+  pull?(ref: string, opts?: PullOptions): AsyncIterable<ProgressEvent>;
+  push?(name: string, tag: string | undefined, opts?: PushOptions): AsyncIterable<ProgressEvent>;
+  login?(auth: RegistryAuth, opts?: { signal?: AbortSignal }): Promise<LoginResult>;
+  save?(names: readonly string[], opts?: { signal?: AbortSignal }): Readable;
+  load?(tar: Readable, opts?: { signal?: AbortSignal }): Promise<LoadResult>;
+  /** `docker image prune` (images/image-prune.ts). */
+  prune?(opts?: ImagePruneOptions): Promise<{ deleted: ImageDeleteItem[]; spaceReclaimed: number }>;
 }
 
 export interface SystemInfo {
@@ -123,6 +150,8 @@ export interface SystemInfo {
 export interface SystemService {
   info(): Promise<SystemInfo>;
   version(): { version: string; gitCommit: string; goVersion: string; os: string; arch: string; kernelVersion: string; buildTime: string };
+  /** `docker system df`; optional so fakes need not implement it (501). */
+  df?(): Promise<DiskUsage>;
 }
 
 export interface EngineServices {
@@ -133,6 +162,10 @@ export interface EngineServices {
   readonly events: EventService;
   /** Local volumes; absent in engines/fakes built without them (the routes answer 501). */
   readonly volumes?: VolumeService;
+  /** `docker network …`; absent in engines/fakes built without it (the routes answer 501). */
+  readonly networks?: NetworkService;
+  /** The classic Dockerfile builder (`POST /build`); absent in engines built without it. */
+  readonly builds?: BuildService;
 }
 
 export type { EventStreamOptions };
@@ -145,5 +178,12 @@ export interface EventService {
 
 export type { HistoryItem };
 export type { BlkioEntry, ContainerStats, CpuReading, NetworkStats, StatsOptions } from './containers/container-stats.js';
+export type { ResourceUpdate } from './containers/container-update.js';
+export type { StatsHistoryOptions, StatsPoint } from './containers/stats-history.js';
 
 export type { VolumeFilter, VolumeRecord, VolumeService } from './volumes/volume-types.js';
+export type {
+  EndpointRequest, NetworkCreateRequest, NetworkEndpointView, NetworkFilter, NetworkIpamConfig, NetworkService, NetworkView,
+} from './network/network-types.js';
+export type { LoadResult, LoginResult, ProgressEvent, PullOptions, PushOptions, RegistryAuth } from './images/distribution-types.js';
+export type { BuildEvent, BuildOptions, BuildService } from './build/build-types.js';

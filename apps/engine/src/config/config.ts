@@ -23,6 +23,16 @@ export const ConfigSchema = z.object({
   /** Container logs rotate past this size (bytes); 0 disables rotation. */
   logMaxSize: z.number().int().nonnegative(),
   pidFile: z.string().optional(),
+  /** dockerd's --default-address-pool: where user networks without --subnet take theirs from. */
+  defaultAddressPools: z.array(z.string().min(1)).default([]),
+  /** dockerd's --insecure-registry: plain HTTP for these registries (loopback ones always are). */
+  insecureRegistries: z.array(z.string().min(1)).default([]),
+  /** Dashboard listener HOST:PORT (loopback only: the API it serves is root-equivalent); absent = none. */
+  web: z.string().regex(/^(127\.\d+\.\d+\.\d+|localhost|\[::1\]):\d+$/, '--web must be a loopback HOST:PORT (127.0.0.1:4001)').optional(),
+  /** Browser origins allowed to call the dashboard listener (the Next.js app's). */
+  webOrigins: z.array(z.string().regex(/^https?:\/\/[^/]+$/, '--web-origin must be scheme://host[:port]')).min(1),
+  /** Seconds a terminal session with no watcher stays open. */
+  webTerminalIdle: z.number().int().positive(),
 });
 export type BerthConfig = z.infer<typeof ConfigSchema>;
 
@@ -36,4 +46,6 @@ export const DEFAULTS = {
   cgroupParent: '/berth',
   defaultPidsLimit: 2048,
   logMaxSize: 100 * 1024 * 1024,
-} as const satisfies Omit<BerthConfig, 'pidFile'>;
+  webOrigins: ['http://127.0.0.1:3000', 'http://localhost:3000'],
+  webTerminalIdle: 1800,
+} as const satisfies Omit<BerthConfig, 'pidFile' | 'insecureRegistries' | 'defaultAddressPools'>;

@@ -23,12 +23,17 @@ import { API_VERSION, negotiate, splitVersion } from './http/version.js';
 import { Router, type CompiledRoute, type HijackReply, type Method, type Reply, type RequestContext } from './router.js';
 import { containerIoRoutes } from './routes/container-io.js';
 import { containerCommitRoutes } from './routes/container-commit.js';
+import { containerArchiveRoutes } from './routes/container-archive.js';
+import { pruneRoutes } from './routes/prune.js';
 import { containerRoutes } from './routes/containers.js';
 import { execRoutes } from './routes/exec.js';
 import { imageRoutes } from './routes/images.js';
+import { imageDistributionRoutes } from './routes/images-distribution.js';
+import { buildRoutes } from './routes/build.js';
 import { stubRoutes } from './routes/stubs.js';
 import { systemRoutes } from './routes/system.js';
 import { volumeRoutes } from './routes/volumes.js';
+import { networkRoutes } from './routes/networks.js';
 
 export interface DockerApiServerOptions {
   /** `unix:///run/berth/berth.sock`, `tcp://127.0.0.1:2375` (loopback only). */
@@ -57,7 +62,7 @@ export function createDockerApiServer(services: EngineServices, opts: DockerApiS
   const logger = opts.logger;
   const socketMode = opts.socketMode ?? 0o660;
   const router = new Router([
-    ...systemRoutes(), ...containerRoutes(), ...containerIoRoutes(), ...containerCommitRoutes(), ...execRoutes(), ...imageRoutes(), ...volumeRoutes(), ...stubRoutes(),
+    ...systemRoutes(), ...containerRoutes(), ...containerIoRoutes(), ...containerCommitRoutes(), ...containerArchiveRoutes(), ...pruneRoutes(), ...execRoutes(), ...imageRoutes(), ...imageDistributionRoutes(), ...volumeRoutes(), ...networkRoutes(), ...buildRoutes(), ...stubRoutes(),
   ]);
   let engineVersion = '0.0.0';
   try {

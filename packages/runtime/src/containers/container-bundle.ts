@@ -11,6 +11,7 @@ import type { ContainerContext } from './container-context.js';
 import { buildOciSpec } from './oci-spec.js';
 import { mkdirInRoot, resolveUser } from './rootfs-paths.js';
 import { prepareMountTargets } from './container-mounts.js';
+import { endpointsOf, linkExtras, peerHostsOf } from '../network/container-networking.js';
 
 export async function prepareBundle(ctx: ContainerContext, rec: ContainerRecord): Promise<void> {
   const { snapshotter, mounter, network } = ctx.deps;
@@ -36,15 +37,19 @@ export async function prepareBundle(ctx: ContainerContext, rec: ContainerRecord)
     rec.network = {
       ipAddress: att.ipAddress, ipPrefixLen: att.ipPrefixLen, gateway: att.gateway, macAddress: att.macAddress,
       networkName: att.networkName, ...(att.netnsPath ? { netnsPath: att.netnsPath } : {}),
+      ...(endpointsOf(att) ? { networks: endpointsOf(att) } : {}),
     };
     await publishPorts(ctx, rec);
   } else {
     netnsPath = mode === 'host' ? null : undefined;
   }
 
-  const etc = await writeEtcFiles(ctx, rec, rec.network);
+  const links = linkExtras(rec, (ref) => ctx.resolve(ref));
+  const etc = mode.startsWith('container:') ? sharedEtcFiles(ctx, mode.slice(10)) : await writeEtcFiles(ctx, rec, rec.network, links.hosts);
+  // Link env goes first so the container's own env wins on a clash (moby does the same).
+  const specRec = links.env.length ? { ...rec, config: { ...rec.config, env: [...links.env, ...rec.config.env] } } : rec;
   const spec = buildOciSpec({
-    record: rec, rootfsPath: rootfs, user, cwd, cgroupsPath: ctx.cgroupsPath(rec.id), netnsPath,
+    record: specRec, rootfsPath: rootfs, user, cwd, cgroupsPath: ctx.cgroupsPath(rec.id), netnsPath,
     etcFiles: etc, defaultPidsLimit: ctx.deps.defaultPidsLimit,
   });
   await fs.writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec));
@@ -67,7 +72,13 @@ async function publishPorts(ctx: ContainerContext, rec: ContainerRecord): Promis
   if (Object.keys(assigned).length) net.ports = assigned;
 }
 
-async function writeEtcFiles(ctx: ContainerContext, rec: ContainerRecord, net: ContainerNetwork | undefined) {
+/** `--network container:<id>`: the same hostname/hosts/resolv.conf files as that container, as Docker does. */
+function sharedEtcFiles(ctx: ContainerContext, ref: string) {
+  const dir = ctx.deps.repo.dir(ctx.resolve(ref).id);
+  return { hostname: path.join(dir, 'hostname'), hosts: path.join(dir, 'hosts'), resolvConf: path.join(dir, 'resolv.conf') };
+}
+
+async function writeEtcFiles(ctx: ContainerContext, rec: ContainerRecord, net: ContainerNetwork | undefined, linkHosts = '') {
   const dir = ctx.deps.repo.dir(rec.id);
   const hostname = path.join(dir, 'hostname');
   const hosts = path.join(dir, 'hosts');
@@ -81,7 +92,7 @@ async function writeEtcFiles(ctx: ContainerContext, rec: ContainerRecord, net: C
   await fs.writeFile(hostname, `${rec.config.hostname}\n`, { mode: 0o644 });
   await fs.writeFile(hosts,
     '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\n' +
-    'ff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n' + extra + hostLine, { mode: 0o644 });
+    'ff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n' + extra + linkHosts + hostLine + peerHostsOf(ctx.deps.network, rec.id), { mode: 0o644 });
   await fs.writeFile(resolvConf, await resolvConfFor(rec), { mode: 0o644 });
   return { hostname, hosts, resolvConf };
 }

@@ -91,7 +91,7 @@ export async function commitContainer(ctx: ContainerContext, ref: string, opts: 
 }
 
 /**
- * Streams `tar -c .` of the merged root filesystem. A running container's mounted rootfs is read
+ * Streams `tar -c .` of the merged root filesystem (with security.capability, as moby's export). A running container's mounted rootfs is read
  * in place; otherwise the snapshot is mounted read-only (its upper dir as the top lower layer) on
  * a temp dir that goes away when the stream ends.
  */
@@ -120,7 +120,7 @@ export async function exportContainer(ctx: ContainerContext, ref: string, opts: 
     };
   }
   const out = new PassThrough();
-  const child = spawn('tar', ['-C', dir, '--numeric-owner', '--one-file-system', '-cf', '-', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('tar', ['-C', dir, '--numeric-owner', '--one-file-system', '--xattrs', '--xattrs-include=security.capability', '-cf', '-', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
   child.stdout.pipe(out, { end: false });

@@ -5,12 +5,15 @@
  * prepares the writable snapshot. Nothing is left behind when any step fails.
  */
 import path from 'node:path';
-import type { ContainerConfig, ContainerCreateSpec, ContainerRecord, HostConfig } from './container-types.js';
+import type { ContainerConfig, ContainerCreateSpec, ContainerRecord, HealthConfig, HostConfig } from './container-types.js';
 import type { ImageRecord } from '../images/image-types.js';
 import type { ContainerContext } from './container-context.js';
 import { newContainerId, randomName, validateName } from '../ids/container-id.js';
 import { errors } from '../errors/engine-error.js';
 import { materializeMounts, planMounts } from './container-mounts.js';
+import { planNetworking } from '../network/container-networking.js';
+import { discardUnsupported, validateHostConfig } from './limits.js';
+import { validateHealthConfig } from './health-config.js';
 
 export function mergeEnv(base: readonly string[], over: readonly string[]): string[] {
   const key = (e: string) => e.split('=', 1)[0]!;
@@ -48,6 +51,8 @@ export function defaultHostConfig(h: Partial<HostConfig>): HostConfig {
     ...(h.mounts?.length ? { mounts: h.mounts } : {}),
     ...(h.tmpfs && Object.keys(h.tmpfs).length ? { tmpfs: h.tmpfs } : {}),
     ...(h.volumesFrom?.length ? { volumesFrom: h.volumesFrom } : {}),
+    ...(h.links?.length ? { links: h.links } : {}),
+    ...limitFields(h),
   };
 }
 
@@ -87,6 +92,7 @@ export function mergeConfig(id: string, spec: ContainerCreateSpec, image: ImageR
     labels: { ...(ic.labels ?? {}), ...(u.labels ?? {}) },
     ...(u.stopSignal ?? ic.stopSignal ? { stopSignal: u.stopSignal ?? ic.stopSignal } : {}),
     ...(u.stopTimeout !== undefined ? { stopTimeout: u.stopTimeout } : {}),
+    ...((u.healthcheck ?? ic.healthcheck) ? { healthcheck: mergeHealthcheck(u.healthcheck, ic.healthcheck) } : {}),
   };
   if (config.workingDir && !path.posix.isAbsolute(config.workingDir)) {
     throw errors.invalid(`the working directory '${config.workingDir}' is invalid, it needs to be an absolute path`);
@@ -94,14 +100,14 @@ export function mergeConfig(id: string, spec: ContainerCreateSpec, image: ImageR
   return { config, path: argv[0]!, args: argv.slice(1) };
 }
 
-const SUPPORTED_NETWORK_MODES = /^(bridge|default|none|host)$/;
-
 export async function createContainer(ctx: ContainerContext, spec: ContainerCreateSpec): Promise<{ id: string; warnings: string[] }> {
   const { repo, snapshotter } = ctx.deps;
   const hostConfig = defaultHostConfig(spec.hostConfig);
-  if (!SUPPORTED_NETWORK_MODES.test(hostConfig.networkMode)) {
-    throw errors.notFoundMessage(`network ${hostConfig.networkMode} not found`);
-  }
+  validateHostConfig(hostConfig);
+  const limitWarnings = discardUnsupported(hostConfig);
+  // Unknown networks, links to missing containers, `container:` conflicts: 4xx before anything exists.
+  const netPlan = await planNetworking(ctx.deps.network, (ref) => ctx.resolve(ref), hostConfig, !!spec.config.hostname, spec.endpointsConfig);
+  hostConfig.networkMode = netPlan.networkMode;
   if (hostConfig.restartPolicy.name !== 'no' && hostConfig.autoRemove) {
     throw errors.invalid('can\'t create \'AutoRemove\' container with restart policy');
   }
@@ -113,6 +119,8 @@ export async function createContainer(ctx: ContainerContext, spec: ContainerCrea
     throw errors.conflict(`Conflict. The container name "/${name}" is already in use by container "${holder?.id ?? 'being created'}". You have to remove (or rename) that container to be able to reuse that name.`);
   }
   const { config, path: p, args } = mergeConfig(id, spec, image);
+  // `container:<id>` shares that container's UTS view of the network: its hostname (Docker does the same).
+  if (netPlan.networkMode.startsWith('container:')) config.hostname = ctx.resolve(netPlan.networkMode.slice(10)).config.hostname;
   const plan = planMounts({ config, hostConfig, mountsOf: (ref) => ctx.resolve(ref).mounts ?? [] });
   ctx.reservedNames.add(name);
   const createdVolumes: string[] = [];
@@ -132,6 +140,7 @@ export async function createContainer(ctx: ContainerContext, spec: ContainerCrea
       logPath: path.join(repo.dir(id), 'ctr.log'),
       generation: 0,
       ...(mounts.length ? { mounts } : {}),
+      ...(netPlan.endpoints ? { endpoints: netPlan.endpoints } : {}),
     };
     try {
       await repo.put(rec);
@@ -142,8 +151,32 @@ export async function createContainer(ctx: ContainerContext, spec: ContainerCrea
       throw err;
     }
     ctx.publish(rec, 'create');
-    return { id, warnings: (spec.ignored ?? []).map((f) => `${f} is not supported by Berth and was ignored`) };
+    return { id, warnings: [...limitWarnings, ...(spec.ignored ?? []).map((f) => `${f} is not supported by Berth and was ignored`)] };
   } finally {
     ctx.reservedNames.delete(name);
   }
+}
+
+/** The optional limit fields, kept only when set (older records have none). */
+function limitFields(h: Partial<HostConfig>): Partial<HostConfig> {
+  const out: Partial<HostConfig> = {};
+  if (h.cpuQuota) out.cpuQuota = h.cpuQuota;
+  if (h.cpuPeriod) out.cpuPeriod = h.cpuPeriod;
+  if (h.cpusetCpus) out.cpusetCpus = h.cpusetCpus;
+  if (h.cpusetMems) out.cpusetMems = h.cpusetMems;
+  if (h.memoryReservation) out.memoryReservation = h.memoryReservation;
+  if (h.blkioWeight) out.blkioWeight = h.blkioWeight;
+  if (h.ulimits?.length) out.ulimits = h.ulimits;
+  if (h.devices?.length) out.devices = h.devices;
+  return out;
+}
+
+/** moby merge of Healthcheck: the user's test replaces the image's; unset durations come from the image. */
+function mergeHealthcheck(u: HealthConfig | undefined, i: HealthConfig | undefined): HealthConfig {
+  validateHealthConfig(u);
+  if (!u) return { ...i };
+  if (!i) return { ...u };
+  const out: HealthConfig = { ...i, ...Object.fromEntries(Object.entries(u).filter(([, v]) => v !== undefined && v !== 0)) };
+  if (!u.test?.length && i.test) out.test = i.test;
+  return out;
 }

@@ -6,7 +6,7 @@
  */
 import type {
   AttachOptions, AttachSession, ContainerCreateSpec, ContainerDetail, ContainerFilter, ContainerRecord,
-  ContainerSummary, LogEntry, LogOptions, RestartPolicy, WaitCondition, WaitResult,
+  ContainerSummary, LogEntry, LogOptions, WaitCondition, WaitResult,
 } from './container-types.js';
 import type { ContainerService, OpResult } from '../services.js';
 import { ACTIVE, ContainerContext, type ContainerDeps } from './container-context.js';
@@ -24,15 +24,35 @@ import { commitContainer, containerChanges, exportContainer } from './container-
 import type { CommitOptions } from './commit-types.js';
 import { topContainer } from './container-top.js';
 import { statsContainer, type StatsOptions } from './container-stats.js';
+import type { Readable } from 'node:stream';
+import { getContainerArchive, putContainerArchive, statContainerPath } from './container-archive.js';
+import type { PutArchiveOptions } from './container-archive-types.js';
+import { pruneContainers } from './container-prune.js';
+import type { PruneFilters } from './prune-filter.js';
+import { updateContainer, type ContainerUpdatePatch } from './container-update.js';
+import { HealthMonitor } from './health-monitor.js';
+import { StatsHistory, type StatsHistoryOptions } from './stats-history.js';
+import { hasHealthcheck } from './health-config.js';
 
 export class LocalContainerService implements ContainerService {
   readonly ctx: ContainerContext;
   /** Containers the restart policy brings back once the daemon is up (found by reconcile). */
   private bootRestarts: string[] = [];
   private exitsWatched = false;
+  /** Healthcheck probe loops (started with the exit watcher). */
+  readonly health: HealthMonitor;
+  /** Per-container 1 h / 24 h resource rings for the dashboard. */
+  readonly history: StatsHistory;
 
   constructor(deps: ContainerDeps) {
     this.ctx = new ContainerContext(deps);
+    this.health = new HealthMonitor(this.ctx);
+    this.history = new StatsHistory(this.ctx);
+  }
+
+  /** Rolling stats of one container (Berth extension; the dashboard charts it). */
+  async statsHistory(ref: string, opts: StatsHistoryOptions = {}) {
+    return this.history.history(this.ctx.resolve(ref).id, opts);
   }
 
   create(spec: ContainerCreateSpec) { return createContainer(this.ctx, spec); }
@@ -47,6 +67,10 @@ export class LocalContainerService implements ContainerService {
   changes(ref: string) { return containerChanges(this.ctx, ref); }
   export(ref: string, opts?: { signal?: AbortSignal }) { return exportContainer(this.ctx, ref, opts); }
   commit(ref: string, opts: CommitOptions) { return commitContainer(this.ctx, ref, opts); }
+  statPath(ref: string, p: string) { return statContainerPath(this.ctx, ref, p); }
+  getArchive(ref: string, p: string, opts?: { signal?: AbortSignal }) { return getContainerArchive(this.ctx, ref, p, opts); }
+  putArchive(ref: string, p: string, tar: Readable, opts?: PutArchiveOptions) { return putContainerArchive(this.ctx, ref, p, tar, opts); }
+  prune(filters?: PruneFilters) { return pruneContainers(this.ctx, filters); }
 
   async restart(ref: string, opts?: { timeoutSec?: number; signal?: string }): Promise<void> {
     const rec = this.ctx.resolve(ref);
@@ -74,21 +98,7 @@ export class LocalContainerService implements ContainerService {
     });
   }
 
-  async update(ref: string, patch: { restartPolicy?: RestartPolicy }): Promise<{ warnings: string[] }> {
-    const id = this.ctx.resolve(ref).id;
-    await this.ctx.locks.run(id, async () => {
-      const rec = this.ctx.current(id, ref);
-      const policy = patch.restartPolicy;
-      if (!policy) return;
-      if (rec.hostConfig.autoRemove && policy.name !== 'no') {
-        throw errors.invalid('Restart policy cannot be updated because AutoRemove is enabled for the container');
-      }
-      rec.hostConfig = { ...rec.hostConfig, restartPolicy: { name: policy.name, maximumRetryCount: policy.maximumRetryCount } };
-      await this.ctx.deps.repo.put(rec);
-      this.ctx.publish(rec, 'update');
-    });
-    return { warnings: [] };
-  }
+  update(ref: string, patch: ContainerUpdatePatch): Promise<{ warnings: string[] }> { return updateContainer(this.ctx, ref, patch); }
 
   async wait(ref: string, cond: WaitCondition, opts: { signal?: AbortSignal } = {}): Promise<{ done: Promise<WaitResult> }> {
     const rec = this.ctx.resolve(ref);
@@ -125,6 +135,7 @@ export class LocalContainerService implements ContainerService {
     if (filter.names?.length) recs = recs.filter((r) => filter.names!.some((n) => safeRegex(n).test(`/${r.name}`)));
     if (filter.labels?.length) recs = recs.filter((r) => filter.labels!.every((l) => matchLabel(r.config.labels, l)));
     if (filter.statuses?.length) recs = recs.filter((r) => filter.statuses!.includes(DOCKER_STATE[r.state.status]));
+    if (filter.health?.length) recs = recs.filter((r) => filter.health!.includes(healthStatus(r)));
     if (filter.exited?.length) recs = recs.filter((r) => r.state.status === 'exited' && filter.exited!.includes(r.state.exitCode));
     if (filter.ancestors?.length) {
       const ids = await Promise.all(filter.ancestors.map((a) => this.ctx.deps.images.resolve(a).then((i) => i.id, () => undefined)));
@@ -190,6 +201,8 @@ export class LocalContainerService implements ContainerService {
   async watchExits(signal: AbortSignal): Promise<void> {
     this.exitsWatched = true;
     this.flushBootRestarts();
+    void this.health.run(signal).catch((err) => this.ctx.deps.logger.error('health monitor failed', { err }));
+    this.history.start(signal);
     signal.addEventListener('abort', () => this.ctx.restarts.cancelAll(), { once: true });
     for await (const exit of this.ctx.deps.tasks.exits(signal)) {
       await handleExit(this.ctx, exit).catch((err) => this.ctx.deps.logger.error('exit handling failed', { id: exit.id, err }));
@@ -253,6 +266,12 @@ export class LocalContainerService implements ContainerService {
       { action: 'die', attributes: { exitCode: String(exit.exitCode) } });
     if (rec.hostConfig.autoRemove) await removeLocked(this.ctx, rec.id, { teardown: false });
   }
+}
+
+/** Docker's health filter value; a running container whose first probe is pending is `starting`. */
+function healthStatus(r: ContainerRecord): string {
+  if (!hasHealthcheck(r)) return 'none';
+  return r.state.health?.status ?? 'starting';
 }
 
 function safeRegex(s: string): RegExp {

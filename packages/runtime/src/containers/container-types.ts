@@ -29,12 +29,41 @@ export interface ContainerConfig {
   labels: Record<string, string>;
   stopSignal?: string;
   stopTimeout?: number;
+  /** `--health-*` or the image's HEALTHCHECK (durations in ns, as Docker's wire); test ['NONE'] disables. */
+  healthcheck?: HealthConfig;
 }
+
+/** Docker's HealthConfig (container/config.go); 0 durations mean the defaults (30 s, 30 s, 0, 5 s; 3 retries). */
+export interface HealthConfig {
+  test?: string[];
+  interval?: number;
+  timeout?: number;
+  startPeriod?: number;
+  startInterval?: number;
+  retries?: number;
+}
+
+/** One probe result kept in State.Health.Log (the last 5). */
+export interface HealthLogEntry { start: string; end: string; exitCode: number; output: string }
+
+export interface HealthState {
+  status: 'starting' | 'healthy' | 'unhealthy';
+  failingStreak: number;
+  log: HealthLogEntry[];
+}
+
+/** `--ulimit name=soft[:hard]`. */
+export interface Ulimit { name: string; soft: number; hard: number }
+
+/** `--device host[:container][:perms]`. */
+export interface DeviceMapping { pathOnHost: string; pathInContainer: string; cgroupPermissions: string }
 
 export interface HostConfig {
   autoRemove: boolean;
   restartPolicy: RestartPolicy;
   networkMode: string;
+  /** Legacy `--link name[:alias]`, as given. */
+  links?: string[];
   binds: string[];
   portBindings: Record<string, { hostIp: string; hostPort: string }[]>;
   /** `-P`: every exposed port without a binding gets a random host port. */
@@ -60,6 +89,15 @@ export interface HostConfig {
   tmpfs?: Record<string, string>;
   /** `--volumes-from ctr[:ro|rw]`. */
   volumesFrom?: string[];
+  /** CFS bandwidth (`--cpu-quota/--cpu-period`, µs); NanoCpus wins when both are set (Docker refuses both). */
+  cpuQuota?: number;
+  cpuPeriod?: number;
+  cpusetCpus?: string;
+  cpusetMems?: string;
+  memoryReservation?: number;
+  blkioWeight?: number;
+  ulimits?: Ulimit[];
+  devices?: DeviceMapping[];
 }
 
 /** One `--mount` entry. */
@@ -101,6 +139,8 @@ export interface ContainerCreateSpec {
   hostConfig: Partial<HostConfig>;
   /** Wire fields the engine does not act on; reported back as create warnings. */
   ignored?: string[];
+  /** NetworkingConfig.EndpointsConfig by network name or id (aliases, static address). */
+  endpointsConfig?: Record<string, { aliases?: string[]; ipv4Address?: string }>;
 }
 
 export interface ContainerState {
@@ -114,6 +154,8 @@ export interface ContainerState {
   restartCount: number;
   /** moby's HasBeenManuallyStopped: set by `stop`/`kill`, cleared by a manual start; blocks restarts. */
   manuallyStopped?: boolean;
+  /** Present while a healthcheck is configured and the container has run (Docker's State.Health). */
+  health?: HealthState;
 }
 
 /** The persisted record; the single source of truth for a container. */
@@ -137,6 +179,8 @@ export interface ContainerRecord {
   network?: ContainerNetwork;
   /** Resolved volumes/binds/tmpfs (absent on records from before volumes existed). */
   mounts?: MountPoint[];
+  /** User-defined networks the container belongs to, by network name (kept while stopped). */
+  endpoints?: Record<string, EndpointConfig>;
 }
 
 export interface ContainerNetwork {
@@ -149,6 +193,8 @@ export interface ContainerNetwork {
   endpointId?: string;
   /** Host ports actually assigned while running (`"80/tcp" → [{hostIp, hostPort}]`). */
   ports?: Record<string, { hostIp: string; hostPort: string }[]>;
+  /** Live endpoints on user-defined networks, by network name (the primary one included). */
+  networks?: Record<string, EndpointState>;
 }
 
 export interface ContainerDetail extends ContainerRecord {
@@ -173,6 +219,8 @@ export interface ContainerFilter {
   exited?: number[];
   before?: string;
   since?: string;
+  /** `health=starting|healthy|unhealthy|none`. */
+  health?: string[];
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -228,4 +276,24 @@ export interface AttachOptions {
   logs?: boolean;
   stream?: boolean;
   signal?: AbortSignal;
+}
+
+/** A container's wanted membership of one network (`--network-alias`, `--ip`, `network connect`). */
+export interface EndpointConfig {
+  networkId: string;
+  aliases: string[];
+  ipv4Address?: string;
+}
+
+/** One live endpoint: the container's interface on one network while it runs. */
+export interface EndpointState {
+  networkId: string;
+  endpointId: string;
+  /** Interface name inside the container (eth0, eth1…). */
+  ifName: string;
+  ipAddress: string;
+  ipPrefixLen: number;
+  gateway: string;
+  macAddress: string;
+  aliases: string[];
 }

@@ -5,14 +5,19 @@
  * an opaque dir → the dir itself plus an empty `DIR/.wh..wh..opq`. Hard links inside the layer are
  * kept as tar hard links (first occurrence is the file). Files are streamed straight from the upper
  * dir, so the caller must keep it quiet (pause a running container) until the stream ends.
- * Not carried over: xattrs (e.g. security.capability) — tar-stream has no PAX xattr support here.
+ * xattrs: like moby's tar writer, only `security.capability` is carried (file capabilities such as
+ * ping's cap_net_raw); overlay's trusted.* and the rest are not image content. The values are
+ * binary, and tar-stream writes pax values as UTF-8 strings, so the `SCHILY.xattr.*` record is
+ * written here as a raw pax extended header (with `path`, so the entry's own ustar name may be
+ * shortened) right before the file's header. GNU tar (applyLayer) restores it with --xattrs.
  */
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pack as tarPack, type Header as TarHeader } from 'tar-stream';
-import { devMajorMinor, type UpperEntry } from './upper-scan.js';
+import { run } from '../util/exec-file.js';
+import { devMajorMinor, unescapeGetfattr, type UpperEntry } from './upper-scan.js';
 
 /** tar-stream fills in what is left out. */
 export type Header = Partial<TarHeader> & { name: string };
@@ -58,11 +63,19 @@ export function packUpper(upper: string, entries: readonly UpperEntry[], signal?
   const entry = (h: Header, body?: Buffer) =>
     new Promise<void>((resolve, reject) => { pack.entry(h as TarHeader, body ?? Buffer.alloc(0), (err) => (err ? reject(err) : resolve())); });
   void (async () => {
+    const caps = await fileCapabilities(upper);
     for (const e of entries) {
       signal?.throwIfAborted();
       const abs = path.join(upper, e.path);
       const target = e.stat.isSymbolicLink() ? await fs.readlink(abs) : undefined;
       for (const h of headersFor(e, links, target)) {
+        const cap = h.type === 'file' && !e.whiteout ? caps.get(e.path) : undefined;
+        if (cap) {
+          const pax = paxRecords([['path', Buffer.from(h.name)], ['SCHILY.xattr.security.capability', cap]]);
+          // tar-stream refuses a body for non-file types; between entries nothing else is pushing.
+          pack.push(Buffer.concat([paxHeaderBlock(pax.length, h.mtime ?? new Date()), pax, Buffer.alloc((512 - (pax.length % 512)) % 512)]));
+          if (Buffer.byteLength(h.name) > 100) h.name = Buffer.from(h.name).subarray(0, 99).toString('latin1');
+        }
         if (h.type === 'file' && (h.size ?? 0) > 0) {
           const sink = pack.entry(h as TarHeader);
           await pipeline(createReadStream(abs, { end: (h.size ?? 0) - 1 }), sink);
@@ -74,4 +87,50 @@ export function packUpper(upper: string, entries: readonly UpperEntry[], signal?
     pack.finalize();
   })().catch((err: unknown) => pack.destroy(err as Error));
   return Readable.from(pack);
+}
+
+/** `security.capability` of every entry below `upper`, by container path (one getfattr for the tree). */
+export async function fileCapabilities(upper: string): Promise<Map<string, Buffer>> {
+  // Exit 1 only means "some file had no such attribute"; output is still complete.
+  const { stdout } = await run('getfattr', ['-R', '-h', '--absolute-names', '-d', '-e', 'hex', '-m', '^security\\.capability$', upper], { okCodes: [1] });
+  const out = new Map<string, Buffer>();
+  let file: string | undefined;
+  for (const line of stdout.split('\n')) {
+    if (line.startsWith('# file: ')) file = unescapeGetfattr(line.slice(8));
+    const m = /^security\.capability=0x([0-9a-f]+)$/.exec(line);
+    if (m && file !== undefined) {
+      const rel = path.relative(upper, file);
+      if (rel && !rel.startsWith('..')) out.set(`/${rel}`, Buffer.from(m[1]!, 'hex'));
+    }
+  }
+  return out;
+}
+
+/** A pax extended header body: `LEN key=value\n` records, values as raw bytes. */
+export function paxRecords(records: readonly [string, Buffer][]): Buffer {
+  return Buffer.concat(records.map(([k, v]) => {
+    const body = Buffer.concat([Buffer.from(` ${k}=`), v, Buffer.from('\n')]);
+    let n = body.length;
+    for (let t = body.length + String(n).length; t !== n; t = body.length + String(n).length) n = t;
+    return Buffer.concat([Buffer.from(String(n)), body]);
+  }));
+}
+
+/** The 512-byte ustar header of a pax extended header ('x') whose body is `size` bytes. */
+export function paxHeaderBlock(size: number, mtime: Date): Buffer {
+  const b = Buffer.alloc(512);
+  const oct = (v: number, len: number) => v.toString(8).padStart(len - 1, '0') + '\0';
+  b.write('PaxHeader', 0, 'latin1');
+  b.write(oct(0o644, 8), 100, 'latin1');
+  b.write(oct(0, 8), 108, 'latin1');
+  b.write(oct(0, 8), 116, 'latin1');
+  b.write(oct(size, 12), 124, 'latin1');
+  b.write(oct(Math.floor(mtime.getTime() / 1000), 12), 136, 'latin1');
+  b.write('x', 156, 'latin1');
+  b.write('ustar\0' + '00', 257, 'latin1');
+  b.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const byte of b) sum += byte;
+  b.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'latin1');
+  return b;
 }

@@ -4,9 +4,12 @@
  * Defaults follow moby's oci/defaults.go (capabilities, masked paths, devices), plus two things
  * Docker leaves off: no-new-privileges and a pids limit (Podman's 2048).
  */
+import { readFileSync } from 'node:fs';
 import type { ContainerRecord } from './container-types.js';
 import type { OciMount, OciSpec, OciUser } from '../oci/runtime-spec.js';
 import { ociMounts } from './container-mounts.js';
+import { deviceNodes, noNewPrivileges, resourcesOf, rlimitsOf } from './limits.js';
+import { containerSeccomp } from './seccomp-render.js';
 
 /** Docker's 14 default capabilities (moby oci/caps/defaults.go). */
 export const DEFAULT_CAPABILITIES = [
@@ -48,15 +51,32 @@ export function containerEnv(record: ContainerRecord): string[] {
 
 export function effectiveCapabilities(capAdd: readonly string[], capDrop: readonly string[], privileged: boolean): string[] {
   const norm = (c: string) => (c.toUpperCase().startsWith('CAP_') ? c.toUpperCase() : `CAP_${c.toUpperCase()}`);
-  if (privileged) return [...ALL_CAPABILITIES];
+  if (privileged) return grantableCapabilities();
+  const add = capAdd.map(norm);
   const drop = new Set(capDrop.map(norm));
-  const dropAll = drop.has('CAP_ALL');
-  let caps: string[] = dropAll ? [] : DEFAULT_CAPABILITIES.filter((c) => !drop.has(c));
-  for (const c of capAdd.map(norm)) {
-    if (c === 'CAP_ALL') caps = [...ALL_CAPABILITIES];
-    else if (!caps.includes(c)) caps.push(c);
-  }
+  // moby caps.TweakCapabilities: add ALL wins (minus drops); drop ALL keeps only the adds.
+  if (add.includes('CAP_ALL')) return grantableCapabilities().filter((c) => !drop.has(c));
+  const caps: string[] = drop.has('CAP_ALL') ? [] : DEFAULT_CAPABILITIES.filter((c) => !drop.has(c));
+  for (const c of add) if (!caps.includes(c)) caps.push(c);
   return caps;
+}
+
+let grantable: string[] | undefined;
+
+/**
+ * "ALL" as this daemon can grant it: the known caps within its own bounding set (runc fails the
+ * whole start on a cap the daemon lacks, e.g. CAP_SYS_RESOURCE inside some sandboxes).
+ */
+export function grantableCapabilities(): string[] {
+  if (!grantable) {
+    let bnd = -1n;
+    try {
+      const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+      if (m) bnd = BigInt(`0x${m[1]}`);
+    } catch { /* not Linux: keep all */ }
+    grantable = ALL_CAPABILITIES.filter((c) => bnd === -1n || ((bnd >> BigInt(CAP_NUMBERS[c] ?? 0)) & 1n) === 1n);
+  }
+  return [...grantable];
 }
 
 export function buildOciSpec(inp: SpecInputs): OciSpec {
@@ -68,17 +88,12 @@ export function buildOciSpec(inp: SpecInputs): OciSpec {
     { type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' },
   ];
   if (inp.netnsPath !== null) namespaces.push(inp.netnsPath ? { type: 'network', path: inp.netnsPath } : { type: 'network' });
-  const pidsLimit = hc.pidsLimit && hc.pidsLimit > 0 ? hc.pidsLimit : (inp.defaultPidsLimit ?? DEFAULT_PIDS_LIMIT);
+  const devs = deviceNodes(hc.devices ?? []);
   const resources: OciSpec['linux']['resources'] = {
-    devices: [{ allow: false, access: 'rwm' }, ...DEFAULT_DEVICES],
-    pids: { limit: pidsLimit },
+    devices: [{ allow: false, access: 'rwm' }, ...DEFAULT_DEVICES, ...devs.rules],
+    ...resourcesOf(hc, inp.defaultPidsLimit ?? DEFAULT_PIDS_LIMIT),
   };
-  if (hc.memory > 0) resources.memory = { limit: hc.memory, swap: hc.memorySwap > 0 ? hc.memorySwap : hc.memorySwap === -1 ? -1 : hc.memory * 2 };
-  if (hc.cpuShares > 0 || hc.nanoCpus > 0) {
-    resources.cpu = {};
-    if (hc.cpuShares > 0) resources.cpu.shares = hc.cpuShares;
-    if (hc.nanoCpus > 0) { resources.cpu.period = 100000; resources.cpu.quota = Math.round(hc.nanoCpus / 1e9 * 100000); }
-  }
+  const seccomp = containerSeccomp(hc.securityOpt, caps, hc.privileged);
   return {
     ociVersion: '1.0.2',
     process: {
@@ -89,9 +104,9 @@ export function buildOciSpec(inp: SpecInputs): OciSpec {
       env: containerEnv(record),
       cwd: inp.cwd,
       capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [], ambient: [] },
-      // No rlimits: like dockerd, containers inherit the daemon's (a fixed value can exceed the host's hard limit).
-      rlimits: [],
-      noNewPrivileges: !hc.securityOpt.some((o) => /^no-new-privileges[=:]false$/.test(o)),
+      // Only `--ulimit`s: like dockerd, the rest is inherited (a fixed default can exceed the host's hard limit).
+      rlimits: rlimitsOf(hc.ulimits),
+      noNewPrivileges: noNewPrivileges(hc.securityOpt),
       oomScoreAdj: 0,
     },
     root: { path: inp.rootfsPath, readonly: hc.readonlyRootfs },
@@ -103,6 +118,8 @@ export function buildOciSpec(inp: SpecInputs): OciSpec {
       readonlyPaths: hc.privileged ? [] : READONLY_PATHS,
       cgroupsPath: inp.cgroupsPath,
       resources,
+      ...(devs.nodes.length ? { devices: devs.nodes } : {}),
+      ...(seccomp ? { seccomp } : {}),
     },
   };
 }
@@ -152,3 +169,13 @@ export const ALL_CAPABILITIES = [
   'CAP_MAC_OVERRIDE', 'CAP_MAC_ADMIN', 'CAP_SYSLOG', 'CAP_WAKE_ALARM', 'CAP_BLOCK_SUSPEND', 'CAP_AUDIT_READ',
   'CAP_PERFMON', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE',
 ];
+
+/** Kernel numbers of the capabilities (linux/capability.h). */
+const CAP_NUMBERS: Record<string, number> = Object.fromEntries([
+  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL', 'CAP_SETGID', 'CAP_SETUID',
+  'CAP_SETPCAP', 'CAP_LINUX_IMMUTABLE', 'CAP_NET_BIND_SERVICE', 'CAP_NET_BROADCAST', 'CAP_NET_ADMIN', 'CAP_NET_RAW', 'CAP_IPC_LOCK',
+  'CAP_IPC_OWNER', 'CAP_SYS_MODULE', 'CAP_SYS_RAWIO', 'CAP_SYS_CHROOT', 'CAP_SYS_PTRACE', 'CAP_SYS_PACCT', 'CAP_SYS_ADMIN',
+  'CAP_SYS_BOOT', 'CAP_SYS_NICE', 'CAP_SYS_RESOURCE', 'CAP_SYS_TIME', 'CAP_SYS_TTY_CONFIG', 'CAP_MKNOD', 'CAP_LEASE',
+  'CAP_AUDIT_WRITE', 'CAP_AUDIT_CONTROL', 'CAP_SETFCAP', 'CAP_MAC_OVERRIDE', 'CAP_MAC_ADMIN', 'CAP_SYSLOG', 'CAP_WAKE_ALARM',
+  'CAP_BLOCK_SUSPEND', 'CAP_AUDIT_READ', 'CAP_PERFMON', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE',
+].map((c, i) => [c, i]));

@@ -43,7 +43,7 @@ export function parseOpaqueDirs(out: string): Set<string> {
 }
 
 /** getfattr escapes non-printable bytes, `\` and newlines of file names as `\ooo` octal. */
-function unescapeGetfattr(s: string): string {
+export function unescapeGetfattr(s: string): string {
   const bytes: number[] = [];
   const raw = Buffer.from(s, 'utf8');
   for (let i = 0; i < raw.length; i++) {

@@ -17,6 +17,13 @@ import { buildHistory, filterImages } from './image-queries.js';
 import type { StoredImage } from './image-store.js';
 import type { ImageDeleteItem, ImageFilter, ImageHistoryEntry, ImageRecord, ImportOptions } from './image-types.js';
 import { familiarString, parseReference, repoTagReference, toImageId } from './reference.js';
+import type { LoadResult, LoginResult, ProgressEvent, PullOptions, PushOptions, RegistryAuth } from './distribution-types.js';
+import { loadImages, saveImages } from './image-archive.js';
+import { Inflight } from './image-ingest.js';
+import { pullImage, type DistributionConfig, type DistributionState } from './image-pull.js';
+import { pushImage } from './image-push.js';
+import { loginRegistry } from './image-login.js';
+import { pruneImages, type ImagePruneOptions } from './image-prune.js';
 
 export type {
   ApplyLayerFn, ImageEventAction, ImageEventFn, ImageInUseFn, LocalImageServiceDeps,
@@ -25,8 +32,37 @@ export type {
 export class LocalImageService implements ImageService {
   private readonly ctx: ImageContext;
 
-  constructor(deps: LocalImageServiceDeps) {
+  private readonly dist: DistributionState;
+
+  /** `dist`: registry settings (insecure registries, HTTP timeouts) for pull/push/login. */
+  constructor(deps: LocalImageServiceDeps, dist: DistributionConfig = {}) {
     this.ctx = { ...deps, mutex: new Mutex(), holds: new Holds() };
+    this.dist = { config: dist, inflight: new Inflight() };
+  }
+
+  /** `docker pull`: progress until the image is recorded; errors before the first event mean nothing was done. */
+  pull(ref: string, opts: PullOptions = {}): AsyncIterable<ProgressEvent> {
+    return pullImage(this.ctx, this.dist, ref, opts);
+  }
+
+  /** `docker push` of one tag, or of every tag of the repository when `tag` is absent. */
+  push(name: string, tag: string | undefined, opts: PushOptions = {}): AsyncIterable<ProgressEvent> {
+    return pushImage(this.ctx, this.dist, name, tag, opts);
+  }
+
+  /** `docker login`: checks the credentials against the registry; stores nothing. */
+  async login(auth: RegistryAuth, opts: { signal?: AbortSignal } = {}): Promise<LoginResult> {
+    return loginRegistry(this.dist, auth, opts.signal);
+  }
+
+  /** `docker save`: a docker-archive tar stream; unknown names throw before streaming. */
+  save(names: readonly string[], opts: { signal?: AbortSignal } = {}): Readable {
+    return saveImages(this.ctx, (n) => this.resolveStored(n), names, opts.signal);
+  }
+
+  /** `docker load` of a docker-archive tar. */
+  async load(tar: Readable, opts: { signal?: AbortSignal } = {}): Promise<LoadResult> {
+    return loadImages(this.ctx, this.dist.inflight, tar, opts);
   }
 
   /** moby GetImage. NOT_FOUND `No such image: <ref>`; INVALID_ARGUMENT for a malformed reference. */
@@ -90,6 +126,11 @@ export class LocalImageService implements ImageService {
         throw asEngineError(err, 'image delete failed');
       }
     });
+  }
+
+  /** `docker image prune` (image-prune.ts). */
+  prune(opts?: ImagePruneOptions): Promise<{ deleted: ImageDeleteItem[]; spaceReclaimed: number }> {
+    return pruneImages({ list: (f) => this.list(f), remove: (r, o) => this.remove(r, o), inUse: async (id) => !!(await this.ctx.inUse(id)) }, opts);
   }
 
   async importTar(tar: Readable, opts: ImportOptions): Promise<{ id: string }> {

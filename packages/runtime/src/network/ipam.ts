@@ -67,11 +67,22 @@ export class FileIpam {
 
   constructor(private readonly file: string, readonly subnet: Subnet) {}
 
-  /** Returns the container's address, allocating one if it has none yet. */
-  allocate(containerId: string): Promise<string> {
+  /** Returns the container's address, allocating one if it has none yet (`wanted`: that one, `--ip`). */
+  allocate(containerId: string, wanted?: string): Promise<string> {
     return this.mutate((s) => {
       const existing = Object.entries(s.allocations).find(([, id]) => id === containerId);
-      if (existing) return existing[0];
+      if (existing && (!wanted || existing[0] === wanted)) return existing[0];
+      if (wanted) {
+        const n = ipToInt(wanted);
+        if (n <= this.subnet.network || n >= this.subnet.broadcast || wanted === this.subnet.gateway) {
+          throw errors.invalid(`no configured subnet or ip-range contain the IP address ${wanted}`);
+        }
+        const holder = s.allocations[wanted];
+        if (holder !== undefined && holder !== containerId) throw errors.conflict(`Address already in use: ${wanted}`);
+        if (existing) delete s.allocations[existing[0]];
+        s.allocations[wanted] = containerId;
+        return wanted;
+      }
       const gw = ipToInt(this.subnet.gateway);
       const first = this.subnet.network + 1;
       const count = this.subnet.broadcast - first;

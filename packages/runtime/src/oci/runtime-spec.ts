@@ -15,6 +15,13 @@ export interface OciProcess {
   noNewPrivileges: boolean;
   oomScoreAdj?: number;
 }
+export interface OciSeccomp {
+  defaultAction: string;
+  defaultErrnoRet?: number;
+  architectures?: string[];
+  flags?: string[];
+  syscalls?: { names: string[]; action: string; errnoRet?: number; args?: { index: number; value: number; valueTwo?: number; op: string }[] }[];
+}
 export interface OciMount { destination: string; type: string; source: string; options: string[] }
 export interface OciSpec {
   ociVersion: string;
@@ -30,8 +37,12 @@ export interface OciSpec {
     resources: {
       devices: { allow: boolean; type?: string; major?: number; minor?: number; access: string }[];
       pids?: { limit: number };
-      memory?: { limit?: number; swap?: number };
-      cpu?: { shares?: number; quota?: number; period?: number };
+      memory?: { limit?: number; swap?: number; reservation?: number };
+      cpu?: { shares?: number; quota?: number; period?: number; cpus?: string; mems?: string };
+      blockIO?: { weight?: number };
     };
+    /** Device nodes created in the container's /dev (`--device`). */
+    devices?: { path: string; type: string; major: number; minor: number; fileMode?: number; uid?: number; gid?: number }[];
+    seccomp?: OciSeccomp;
   };
 }

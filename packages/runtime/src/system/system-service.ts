@@ -6,6 +6,7 @@ import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import type { SystemInfo, SystemService } from '../services.js';
 import type { ContainerRepository } from '../metadata/container-repository.js';
+import { runcIdentity, runcWarnings } from './runc-advisory.js';
 
 export const ENGINE_VERSION = '0.1.0';
 
@@ -46,10 +47,10 @@ export class LocalSystemService implements SystemService {
       cgroupDriver: 'cgroupfs',
       cgroupVersion: '1',
       runtimeVersion: this.deps.runtimeVersion,
-      securityOptions: ['name=no-new-privileges'],
+      securityOptions: ['name=seccomp,profile=builtin', 'name=no-new-privileges'],
       pidsLimit: this.deps.pidsLimit,
       liveRestoreEnabled: true,
-      warnings: [],
+      warnings: runcWarnings(await runcIdentity()),
     };
   }
 

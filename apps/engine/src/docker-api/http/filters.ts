@@ -43,7 +43,7 @@ const single = (args: FilterArgs, key: string): string | undefined => args.get(k
 /** moby daemon/list.go acceptedPsFilterTags. */
 const PS_FILTERS = ['ancestor', 'before', 'exited', 'health', 'id', 'label', 'name', 'status', 'since',
   'volume', 'network', 'is-task', 'publish', 'expose', 'isolation'] as const;
-const PS_SUPPORTED = ['ancestor', 'before', 'exited', 'id', 'label', 'name', 'status', 'since'] as const;
+const PS_SUPPORTED = ['ancestor', 'before', 'exited', 'health', 'id', 'label', 'name', 'status', 'since'] as const;
 const DOCKER_STATES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
 
 /** GET /containers/json: `all`, `limit`, legacy `before`/`since` and `filters`. */
@@ -69,6 +69,13 @@ export function containerFilterFrom(q: URLSearchParams): ContainerFilter {
       if (!/^-?\d+$/.test(v)) throw errors.invalid(`strconv.Atoi: parsing "${v}": invalid syntax`);
       return Number(v);
     });
+  }
+  if (args.has('health')) {
+    const health = args.get('health')!;
+    for (const h of health) {
+      if (!['starting', 'healthy', 'unhealthy', 'none'].includes(h)) throw errors.invalid(`Unrecognised filter value for health: ${h}`);
+    }
+    filter.health = health;
   }
   const before = single(args, 'before') ?? q.get('before') ?? undefined;
   const since = single(args, 'since') ?? q.get('since') ?? undefined;

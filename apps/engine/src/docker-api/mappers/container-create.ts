@@ -19,17 +19,17 @@ export function validateContainerName(name: string): string {
 
 const CONFIG_MAPPED = new Set(['Hostname', 'Domainname', 'User', 'AttachStdin', 'AttachStdout', 'AttachStderr',
   'ExposedPorts', 'Tty', 'OpenStdin', 'StdinOnce', 'Env', 'Cmd', 'Entrypoint', 'Image', 'Volumes', 'WorkingDir',
-  'Labels', 'StopSignal', 'StopTimeout', 'HostConfig', 'NetworkingConfig',
+  'Labels', 'StopSignal', 'StopTimeout', 'HostConfig', 'NetworkingConfig', 'Healthcheck',
   // Windows-only, or client bookkeeping (dockerode also puts `name` in the body): never worth a warning.
   'ArgsEscaped', 'name']);
 const HOST_MAPPED = new Set(['Binds', 'NetworkMode', 'PortBindings', 'PublishAllPorts', 'RestartPolicy', 'AutoRemove', 'Privileged',
   'ReadonlyRootfs', 'CapAdd', 'CapDrop', 'SecurityOpt', 'Memory', 'MemorySwap', 'NanoCpus', 'CpuShares', 'PidsLimit',
-  'ConsoleSize', 'Init', 'LogConfig', 'ExtraHosts', 'Dns', 'Mounts', 'Tmpfs', 'VolumesFrom',
-  'ContainerIDFile', 'Isolation', 'CgroupnsMode', 'KernelMemory']);
+  'ConsoleSize', 'Init', 'LogConfig', 'ExtraHosts', 'Dns', 'Mounts', 'Tmpfs', 'VolumesFrom', 'Links',
+  'ContainerIDFile', 'Isolation', 'CgroupnsMode', 'KernelMemory',
+  'CpuQuota', 'CpuPeriod', 'CpusetCpus', 'CpusetMems', 'MemoryReservation', 'BlkioWeight', 'Ulimits', 'Devices']);
 
 /** Fields that change what runs or what it can see; ignoring them would be a silent lie. */
 const HOST_REFUSED: Record<string, (v: unknown) => boolean> = {
-  Devices: (v) => !isZero(v),
   PidMode: (v) => !isZero(v),
   UTSMode: (v) => !isZero(v),
   UsernsMode: (v) => !isZero(v),
@@ -115,6 +115,17 @@ function hostConfigFrom(h: HostConfigBody, ignored: string[]): Partial<HostConfi
   if (h.Mounts?.length) out.mounts = h.Mounts.map(mountFrom);
   if (h.Tmpfs && Object.keys(h.Tmpfs).length) out.tmpfs = h.Tmpfs;
   if (h.VolumesFrom?.length) out.volumesFrom = h.VolumesFrom;
+  if (h.Links?.length) out.links = h.Links;
+  if (h.CpuQuota) out.cpuQuota = h.CpuQuota;
+  if (h.CpuPeriod) out.cpuPeriod = h.CpuPeriod;
+  if (h.CpusetCpus) out.cpusetCpus = h.CpusetCpus;
+  if (h.CpusetMems) out.cpusetMems = h.CpusetMems;
+  if (h.MemoryReservation) out.memoryReservation = h.MemoryReservation;
+  if (h.BlkioWeight) out.blkioWeight = h.BlkioWeight;
+  if (h.Ulimits?.length) out.ulimits = h.Ulimits.map((u) => ({ name: u.Name, soft: u.Soft ?? 0, hard: u.Hard ?? 0 }));
+  if (h.Devices?.length) {
+    out.devices = h.Devices.map((d) => ({ pathOnHost: d.PathOnHost, pathInContainer: d.PathInContainer || d.PathOnHost, cgroupPermissions: d.CgroupPermissions || 'rwm' }));
+  }
 
   for (const [key, value] of Object.entries(h)) {
     if (HOST_MAPPED.has(key)) continue;
@@ -152,6 +163,14 @@ function configFrom(b: ContainerCreateBody, ignored: string[]): Partial<Containe
   if (b.Labels) c.labels = b.Labels;
   if (b.StopSignal) c.stopSignal = b.StopSignal;
   if (b.StopTimeout != null) c.stopTimeout = b.StopTimeout;
+  if (b.Healthcheck && !isZero(b.Healthcheck)) {
+    const hc = b.Healthcheck;
+    c.healthcheck = {
+      ...(hc.Test?.length ? { test: hc.Test } : {}), ...(hc.Interval ? { interval: hc.Interval } : {}),
+      ...(hc.Timeout ? { timeout: hc.Timeout } : {}), ...(hc.StartPeriod ? { startPeriod: hc.StartPeriod } : {}),
+      ...(hc.StartInterval ? { startInterval: hc.StartInterval } : {}), ...(hc.Retries ? { retries: hc.Retries } : {}),
+    };
+  }
   for (const [key, value] of Object.entries(b)) {
     if (!CONFIG_MAPPED.has(key) && !isZero(value)) ignored.push(key);
   }
@@ -164,13 +183,15 @@ export function toCreateSpec(body: ContainerCreateBody, name: string | undefined
   const ignored: string[] = [];
   const config = configFrom(body, ignored);
   const hostConfig = body.HostConfig ? hostConfigFrom(body.HostConfig, ignored) : {};
-  const endpoints = body.NetworkingConfig?.EndpointsConfig ?? {};
-  for (const [net, ep] of Object.entries(endpoints)) {
-    if (!isZero(ep) || (net !== 'bridge' && net !== 'default' && net !== hostConfig.networkMode)) {
-      ignored.push(`NetworkingConfig.EndpointsConfig.${net}`);
-    }
+  const endpointsConfig: NonNullable<ContainerCreateSpec['endpointsConfig']> = {};
+  for (const [net, ep] of Object.entries(body.NetworkingConfig?.EndpointsConfig ?? {})) {
+    if (net === 'default') continue;
+    const aliases = ep?.Aliases?.filter(Boolean) ?? [];
+    const ip = ep?.IPAMConfig?.IPv4Address ?? '';
+    endpointsConfig[net] = { ...(aliases.length ? { aliases } : {}), ...(ip ? { ipv4Address: ip } : {}) };
   }
   const spec: ContainerCreateSpec = { config, hostConfig };
+  if (Object.keys(endpointsConfig).length) spec.endpointsConfig = endpointsConfig;
   if (name) spec.name = validateContainerName(name);
   if (ignored.length) spec.ignored = ignored;
   return spec;

@@ -6,8 +6,8 @@
  * third-party clients read them literally.
  */
 import type { ContainerConfig, ContainerDetail, ContainerRecord, HostConfig } from '@berth/runtime';
-import { DOCKER_STATE } from '@berth/runtime';
-import { mountsOf, networksMap, portList, portMap, statusText, toDockerState } from './container-state.js';
+import { DOCKER_STATE, MASKED_PATHS, READONLY_PATHS, type HealthConfig } from '@berth/runtime';
+import { isUp, mountsOf, networksMap, portList, portMap, statusText, toDockerState } from './container-state.js';
 
 /** moby converts `default` to the daemon's default network at create time. */
 export const dockerNetworkMode = (mode: string | undefined): string => (!mode || mode === 'default' ? 'bridge' : mode);
@@ -40,6 +40,7 @@ export function toDockerConfig(c: ContainerConfig): Record<string, unknown> {
   });
   if (c.stopSignal) out.StopSignal = c.stopSignal;
   if (c.stopTimeout !== undefined && c.stopTimeout !== null) out.StopTimeout = c.stopTimeout;
+  if (c.healthcheck) out.Healthcheck = toDockerHealthConfig(c.healthcheck);
   return out;
 }
 
@@ -71,13 +72,14 @@ export function toDockerHostConfig(h: HostConfig): Record<string, unknown> {
     GroupAdd: null,
     IpcMode: 'private',
     Cgroup: '',
-    Links: null,
+    // moby shows links as "/target:/linker/alias"; the linker's name is not known here, so "/target:/alias".
+    Links: h.links?.length ? h.links.map((l) => { const [t = '', a] = l.split(':'); return `/${t.replace(/^\//, '')}:/${(a ?? t).replace(/^\//, '')}`; }) : null,
     OomScoreAdj: 0,
     PidMode: '',
     Privileged: h.privileged,
     PublishAllPorts: h.publishAllPorts ?? false,
     ReadonlyRootfs: h.readonlyRootfs,
-    SecurityOpt: orNull(h.securityOpt),
+    SecurityOpt: orNull(effectiveSecurityOpt(h)),
     UTSMode: '',
     UsernsMode: '',
     ShmSize: 67108864,
@@ -87,39 +89,40 @@ export function toDockerHostConfig(h: HostConfig): Record<string, unknown> {
     Memory: h.memory ?? 0,
     NanoCpus: h.nanoCpus ?? 0,
     CgroupParent: '',
-    BlkioWeight: 0,
+    BlkioWeight: h.blkioWeight ?? 0,
     BlkioWeightDevice: [],
     BlkioDeviceReadBps: [],
     BlkioDeviceWriteBps: [],
     BlkioDeviceReadIOps: [],
     BlkioDeviceWriteIOps: [],
-    CpuPeriod: 0,
-    CpuQuota: 0,
+    CpuPeriod: h.cpuPeriod ?? 0,
+    CpuQuota: h.cpuQuota ?? 0,
     CpuRealtimePeriod: 0,
     CpuRealtimeRuntime: 0,
-    CpusetCpus: '',
-    CpusetMems: '',
-    Devices: [],
+    CpusetCpus: h.cpusetCpus ?? '',
+    CpusetMems: h.cpusetMems ?? '',
+    Devices: (h.devices ?? []).map((d) => ({ PathOnHost: d.pathOnHost, PathInContainer: d.pathInContainer, CgroupPermissions: d.cgroupPermissions })),
     DeviceCgroupRules: null,
     DeviceRequests: null,
-    MemoryReservation: 0,
-    MemorySwap: h.memorySwap ?? 0,
+    MemoryReservation: h.memoryReservation ?? 0,
+    // moby stores Memory*2 when only -m was given.
+    MemorySwap: (h.memory ?? 0) > 0 && !h.memorySwap ? h.memory * 2 : h.memorySwap ?? 0,
     MemorySwappiness: null,
     OomKillDisable: null,
     PidsLimit: h.pidsLimit ?? null,
-    Ulimits: [],
+    Ulimits: (h.ulimits ?? []).map((u) => ({ Name: u.name, Hard: u.hard, Soft: u.soft })),
     CpuCount: 0,
     CpuPercent: 0,
     IOMaximumIOps: 0,
     IOMaximumBandwidth: 0,
     Init: h.init ? true : null,
-    MaskedPaths: null,
-    ReadonlyPaths: null,
+    MaskedPaths: h.privileged ? null : MASKED_PATHS,
+    ReadonlyPaths: h.privileged ? null : READONLY_PATHS,
   };
 }
 
 function networkSettings(rec: ContainerRecord): Record<string, unknown> {
-  const n = rec.network;
+  const n = isUp(rec.state.status) ? rec.network : undefined;
   const sandbox = n?.netnsPath ?? '';
   return {
     Bridge: '',
@@ -150,7 +153,7 @@ export function toDockerContainer(d: ContainerDetail): Record<string, unknown> {
     Created: d.created,
     Path: d.path,
     Args: d.args,
-    State: toDockerState(d.state),
+    State: toDockerState(stateWithHealth(d)),
     Image: d.image,
     ResolvConfPath: d.resolvConfPath,
     HostnamePath: d.hostnamePath,
@@ -195,4 +198,35 @@ export function toDockerSummary(rec: ContainerRecord, now = Date.now()): Record<
     NetworkSettings: { Networks: networksMap(rec) },
     Mounts: mountsOf(rec),
   };
+}
+
+/** Docker's HealthConfig wire shape (zero fields omitted, as Go's omitempty does). */
+export function toDockerHealthConfig(h: HealthConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (h.test?.length) out.Test = h.test;
+  if (h.interval) out.Interval = h.interval;
+  if (h.timeout) out.Timeout = h.timeout;
+  if (h.startPeriod) out.StartPeriod = h.startPeriod;
+  if (h.startInterval) out.StartInterval = h.startInterval;
+  if (h.retries) out.Retries = h.retries;
+  return out;
+}
+
+/**
+ * The security options in effect, so the defaults are visible in inspect: the user's, plus Berth's
+ * no-new-privileges and builtin seccomp profile unless overridden (privileged runs unconfined).
+ */
+export function effectiveSecurityOpt(h: HostConfig): string[] {
+  const opts = [...(h.securityOpt ?? [])];
+  if (!opts.some((o) => o.startsWith('no-new-privileges'))) opts.push('no-new-privileges');
+  if (!h.privileged && !opts.some((o) => /^seccomp[=:]/.test(o))) opts.push('seccomp=builtin');
+  return opts;
+}
+
+/** Between `start` and the monitor's first write, a container with a check is already `starting`. */
+function stateWithHealth(rec: ContainerRecord): ContainerRecord['state'] {
+  const test = rec.config.healthcheck?.test;
+  const active = !!test?.length && test[0] !== 'NONE';
+  if (!active || rec.state.health || rec.state.status !== 'running') return rec.state;
+  return { ...rec.state, health: { status: 'starting', failingStreak: 0, log: [] } };
 }

@@ -30,7 +30,20 @@ export function toDockerState(s: ContainerState): Record<string, unknown> {
     Error: s.error,
     StartedAt: s.startedAt ?? ZERO_TIME,
     FinishedAt: s.finishedAt ?? ZERO_TIME,
+    ...(s.health ? {
+      Health: {
+        Status: s.health.status,
+        FailingStreak: s.health.failingStreak,
+        Log: s.health.log.map((l) => ({ Start: l.start, End: l.end, ExitCode: l.exitCode, Output: l.output })),
+      },
+    } : {}),
   };
+}
+
+/** moby Health.String(): the suffix `docker ps` shows after "Up …". */
+function healthSuffix(s: ContainerState): string {
+  if (!s.health) return '';
+  return s.health.status === 'starting' ? ' (health: starting)' : ` (${s.health.status})`;
 }
 
 const since = (iso: string | null, now: number): string => humanDuration(iso ? Math.max(0, now - Date.parse(iso)) : 0);
@@ -40,7 +53,7 @@ export function statusText(s: ContainerState, now = Date.now()): string {
   switch (s.status) {
     case 'running':
     case 'stopping':
-      return `Up ${since(s.startedAt, now)}`;
+      return `Up ${since(s.startedAt, now)}${healthSuffix(s)}`;
     case 'paused':
       return `Up ${since(s.startedAt, now)} (Paused)`;
     case 'restarting':
@@ -67,7 +80,8 @@ export function networkName(rec: ContainerRecord): string {
 }
 
 export function endpointSettings(rec: ContainerRecord): Record<string, unknown> {
-  const n = rec.network;
+  // The record keeps the last run's addresses after an exit; Docker shows none while stopped.
+  const n = isUp(rec.state.status) ? rec.network : undefined;
   return {
     IPAMConfig: null,
     Links: null,
@@ -86,8 +100,41 @@ export function endpointSettings(rec: ContainerRecord): Record<string, unknown> 
   };
 }
 
+/**
+ * NetworkSettings.Networks: the NetworkMode's network (none for `container:<id>`, which has its
+ * own entries only in the other container) plus every user network joined; live values while
+ * running, the configured aliases with empty addresses otherwise (as dockerd shows them).
+ */
 export function networksMap(rec: ContainerRecord): Record<string, unknown> {
-  return { [networkName(rec)]: endpointSettings(rec) };
+  const mode = rec.hostConfig.networkMode || 'bridge';
+  if (mode.startsWith('container:')) return {};
+  const out: Record<string, unknown> = {};
+  const live = (isUp(rec.state.status) ? rec.network?.networks : undefined) ?? {};
+  const builtin = mode === 'bridge' || mode === 'default' || mode === 'host' || mode === 'none';
+  if (builtin) out[networkName(rec)] = endpointSettings(rec);
+  const names = new Set([...(builtin ? [] : [mode]), ...Object.keys(rec.endpoints ?? {}), ...Object.keys(live)]);
+  for (const name of names) {
+    const cfg = rec.endpoints?.[name];
+    const ep = live[name];
+    const aliases = ep?.aliases ?? cfg?.aliases ?? [];
+    out[name] = {
+      IPAMConfig: cfg?.ipv4Address ? { IPv4Address: cfg.ipv4Address } : null,
+      Links: null,
+      Aliases: aliases.length ? aliases : null,
+      MacAddress: ep?.macAddress ?? '',
+      DriverOpts: null,
+      NetworkID: ep?.networkId ?? cfg?.networkId ?? '',
+      EndpointID: ep?.endpointId ?? '',
+      Gateway: ep?.gateway ?? '',
+      IPAddress: ep?.ipAddress ?? '',
+      IPPrefixLen: ep?.ipPrefixLen ?? 0,
+      IPv6Gateway: '',
+      GlobalIPv6Address: '',
+      GlobalIPv6PrefixLen: 0,
+      DNSNames: ep ? [rec.name, ...aliases, rec.id.slice(0, 12)] : null,
+    };
+  }
+  return out;
 }
 
 /** NetworkSettings.Ports: exposed ports map to their bindings (or null); empty unless running. */

@@ -53,8 +53,8 @@ describe('create body → spec', () => {
     });
   });
   it('reports non-zero unsupported fields and refuses the dangerous ones', () => {
-    expect(spec({ Image: 'b', Shell: ['sh'], HostConfig: { Ulimits: [{ Name: 'nofile' }], OomScoreAdj: 0, Sysctls: { a: '1' } } }).ignored)
-      .toEqual(['Shell', 'HostConfig.Ulimits', 'HostConfig.Sysctls']);
+    expect(spec({ Image: 'b', Shell: ['sh'], HostConfig: { Ulimits: [{ Name: 'nofile', Soft: 1, Hard: 2 }], OomScoreAdj: 0, Sysctls: { a: '1' } } }).ignored)
+      .toEqual(['Shell', 'HostConfig.Sysctls']);
     expect(() => spec({ Image: 'b', HostConfig: { PidMode: 'host' } })).toThrow('HostConfig.PidMode is not supported by Berth');
     expect(spec({ Image: 'b', HostConfig: { IpcMode: 'private', Runtime: 'runc' } }).ignored).toBeUndefined();
     expect(() => spec({ Image: 'b', HostConfig: { RestartPolicy: { Name: 'sometimes' } } })).toThrow(/unknown policy 'sometimes'/);
@@ -64,5 +64,33 @@ describe('create body → spec', () => {
   it('treats Go zero values as unset', () => {
     expect([null, '', 0, false, [], {}, { Type: '', Config: {} }].every(isZero)).toBe(true);
     expect([1, 'x', [0], { a: 1 }].some(isZero)).toBe(false);
+  });
+});
+
+describe('limits, devices and healthcheck on create', () => {
+  const spec = (body: unknown) => toCreateSpec(ContainerCreateBodySchema.parse(body), undefined);
+  it('maps resources, ulimits, devices and the healthcheck to the domain', () => {
+    const s = spec({
+      Image: 'b', Healthcheck: { Test: ['CMD-SHELL', 'true'], Interval: 1e9, Timeout: 0, Retries: 2 },
+      HostConfig: { CpuQuota: 50000, CpuPeriod: 100000, CpusetCpus: '0', MemoryReservation: 8 << 20, BlkioWeight: 300,
+        Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 2048 }], Devices: [{ PathOnHost: '/dev/null', PathInContainer: '', CgroupPermissions: '' }] },
+    });
+    expect(s.config.healthcheck).toEqual({ test: ['CMD-SHELL', 'true'], interval: 1e9, retries: 2 });
+    expect(s.hostConfig).toMatchObject({ cpuQuota: 50000, cpuPeriod: 100000, cpusetCpus: '0', memoryReservation: 8 << 20, blkioWeight: 300,
+      ulimits: [{ name: 'nofile', soft: 1024, hard: 2048 }], devices: [{ pathOnHost: '/dev/null', pathInContainer: '/dev/null', cgroupPermissions: 'rwm' }] });
+    expect(s.ignored).toBeUndefined();
+  });
+});
+
+describe('State.Health', () => {
+  const base: ContainerState = { status: 'running', pid: 5, exitCode: 0, error: '', startedAt: new Date(Date.now() - 5000).toISOString(), finishedAt: null, oomKilled: false, restartCount: 0 };
+  it('shows Health in inspect and "(healthy)" in ps only when a check exists', () => {
+    const log = [{ start: 'a', end: 'b', exitCode: 0, output: 'ok' }];
+    const st = toDockerState({ ...base, health: { status: 'healthy', failingStreak: 0, log } });
+    expect(st.Health).toEqual({ Status: 'healthy', FailingStreak: 0, Log: [{ Start: 'a', End: 'b', ExitCode: 0, Output: 'ok' }] });
+    expect(toDockerState(base).Health).toBeUndefined();
+    expect(statusText({ ...base, health: { status: 'healthy', failingStreak: 0, log } })).toMatch(/^Up \d+ seconds \(healthy\)$/);
+    expect(statusText({ ...base, health: { status: 'starting', failingStreak: 0, log: [] } })).toMatch(/\(health: starting\)$/);
+    expect(statusText(base)).toMatch(/^Up \d+ seconds$/);
   });
 });

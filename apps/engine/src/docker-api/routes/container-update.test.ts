@@ -16,9 +16,14 @@ describe('POST /containers/{id}/update', () => {
     expect(ok.json()).toEqual({ Warnings: [] });
     const insp = (await request(t.sock, 'GET', '/containers/box/json')).json();
     expect(insp.HostConfig.RestartPolicy).toEqual({ Name: 'no', MaximumRetryCount: 0 });
-    const mem = await request(t.sock, 'POST', '/containers/box/update', { headers: hdr, body: JSON.stringify({ Memory: 1 << 20 }) });
-    expect(mem.status).toBe(400);
-    expect(mem.json().message).toMatch(/Memory is not supported yet/);
+    const mem = await request(t.sock, 'POST', '/containers/box/update', { headers: hdr, body: JSON.stringify({ Memory: 64 << 20, NanoCpus: 5e8, PidsLimit: null }) });
+    expect(mem.status, mem.body).toBe(200);
+    expect((await request(t.sock, 'GET', '/containers/box/json')).json().HostConfig).toMatchObject({ Memory: 64 << 20, NanoCpus: 5e8 });
+    const rt = await request(t.sock, 'POST', '/containers/box/update', { headers: hdr, body: JSON.stringify({ CpuRealtimePeriod: 1000 }) });
+    expect(rt.status).toBe(400);
+    expect(rt.json().message).toMatch(/CpuRealtimePeriod is not supported yet/);
+    const typed = await request(t.sock, 'POST', '/containers/box/update', { headers: hdr, body: JSON.stringify({ Memory: 'lots' }) });
+    expect(typed.status).toBe(400);
     const bad = await request(t.sock, 'POST', '/containers/box/update', { headers: hdr, body: JSON.stringify({ RestartPolicy: { Name: 'always', MaximumRetryCount: 3 } }) });
     expect(bad.status).toBe(400);
     expect((await request(t.sock, 'POST', '/containers/nope/update', { headers: hdr, body: '{}' })).status).toBe(404);

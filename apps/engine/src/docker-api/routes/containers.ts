@@ -15,6 +15,7 @@ import { ContainerCreateBodySchema } from '../schema/container-create.js';
 import { updateContainer } from './container-update.js';
 import { del, empty, get, json, noContent, notModified, post, type RequestContext, type Reply, type Route } from '../router.js';
 import { containerStats } from './container-stats.js';
+import { containerStatsHistory } from './stats-history.js';
 
 export async function createContainer(ctx: RequestContext): Promise<Reply> {
   const body = await readJson(ctx, ContainerCreateBodySchema);
@@ -132,6 +133,7 @@ export function containerRoutes(): Route[] {
     post('/containers/{id}/resize', resizeContainer),
     get('/containers/{id}/top', topContainer),
     get('/containers/{id}/stats', containerStats),
+    get('/containers/{id}/stats/history', containerStatsHistory),
     del('/containers/{id}', removeContainer),
   ];
 }

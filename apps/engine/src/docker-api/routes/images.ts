@@ -3,7 +3,7 @@
  * Image routes (moby api/server/router/image/image_routes.go). Image names contain slashes and
  * colons (`127.0.0.1:5000/team/app:v1`), hence the `{name:.*}` patterns, registered after the
  * fixed paths (`/images/json`, `/images/create`) they would otherwise shadow.
- * `POST /images/create` imports a tar (`fromSrc=-`); pulling (`fromImage`) is not implemented yet.
+ * `POST /images/create` imports a tar (`fromSrc=-`); pulling (`fromImage`) is images-distribution.ts.
  */
 import type { ImportOptions } from '@berth/runtime';
 import { errors } from '@berth/runtime';
@@ -12,6 +12,7 @@ import { jsonMessageLine } from '../http/json-stream.js';
 import { boolParam, stringParam } from '../http/query.js';
 import { toDockerDeleteItem, toDockerHistoryItem, toDockerImageInspect, toDockerImageSummary } from '../mappers/image-json.js';
 import { del, empty, get, json, post, type Reply, type RequestContext, type Route } from '../router.js';
+import { pullImageFrom } from './images-distribution.js';
 
 export async function listImages(ctx: RequestContext): Promise<Reply> {
   const images = await ctx.services.images.list(imageFilterFrom(ctx.query));
@@ -42,12 +43,6 @@ export async function removeImage(ctx: RequestContext): Promise<Reply> {
   return json(items.map(toDockerDeleteItem));
 }
 
-/** `fromImage` + `tag` as the user would type it (a digest tag joins with "@"). */
-function pullReference(fromImage: string, tag: string | undefined): string {
-  if (!tag) return fromImage;
-  return tag.startsWith('sha256:') ? `${fromImage}@${tag}` : `${fromImage}:${tag}`;
-}
-
 /**
  * The import runs to completion before anything is written, so an import error is still a clean
  * HTTP error (moby only switches to in-stream errors once output was flushed).
@@ -56,9 +51,7 @@ export async function createImage(ctx: RequestContext): Promise<Reply> {
   const q = ctx.query;
   const fromImage = stringParam(q, 'fromImage');
   const fromSrc = stringParam(q, 'fromSrc');
-  if (fromImage) {
-    throw errors.notImplemented(`pulling images is not supported yet by this engine (${pullReference(fromImage, stringParam(q, 'tag'))})`);
-  }
+  if (fromImage) return pullImageFrom(ctx, fromImage);
   if (!fromSrc) throw errors.invalid('either fromImage or fromSrc must be given');
   if (fromSrc !== '-') throw errors.notImplemented('importing from a URL is not supported by this engine; pipe the tar into `docker import -`');
   const opts: ImportOptions = { signal: ctx.signal };

@@ -50,10 +50,27 @@ export const HostConfigSchema = z.object({
   }).passthrough()).nullish(),
   Tmpfs: z.record(z.string(), z.string()).nullish(),
   VolumesFrom: strList,
+  Links: strList,
+  CpuQuota: int,
+  CpuPeriod: int,
+  CpusetCpus: str,
+  CpusetMems: str,
+  MemoryReservation: int,
+  BlkioWeight: int,
+  Ulimits: z.array(z.object({ Name: z.string(), Soft: int, Hard: int }).passthrough()).nullish(),
+  Devices: z.array(z.object({ PathOnHost: z.string(), PathInContainer: str, CgroupPermissions: str }).passthrough()).nullish(),
+}).passthrough();
+
+/** container.HealthConfig (durations in ns). */
+export const HealthcheckSchema = z.object({
+  Test: strList, Interval: int, Timeout: int, StartPeriod: int, StartInterval: int, Retries: int,
 }).passthrough();
 
 export const NetworkingConfigSchema = z.object({
-  EndpointsConfig: z.record(z.string(), z.object({}).passthrough().nullable()).nullish(),
+  EndpointsConfig: z.record(z.string(), z.object({
+    Aliases: strList,
+    IPAMConfig: z.object({ IPv4Address: str }).passthrough().nullish(),
+  }).passthrough().nullable()).nullish(),
 }).passthrough();
 
 export const ContainerCreateBodySchema = z.object({
@@ -76,6 +93,7 @@ export const ContainerCreateBodySchema = z.object({
   Labels: z.record(z.string(), z.string()).nullish(),
   StopSignal: str,
   StopTimeout: int,
+  Healthcheck: HealthcheckSchema.nullish(),
   HostConfig: HostConfigSchema.nullish(),
   NetworkingConfig: NetworkingConfigSchema.nullish(),
 }).passthrough();

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { CommitOptions, ContainerChange, ContainerStats, CpuReading, StatsOptions } from '@berth/runtime';
+import type { CommitOptions, ContainerChange, ContainerStats, CpuReading, ResourceUpdate, StatsOptions } from '@berth/runtime';
 import {
   decide, errors, type AttachOptions, type AttachSession, type ContainerCreateSpec, type ContainerDetail,
   type ContainerFilter, type ContainerService, type ContainerTop, type ContainerStatus, type ExecCreateSpec, type ExecDetail, type ExecService,
@@ -202,9 +202,11 @@ export class FakeContainers implements ContainerService {
     this.resolve(ref).rec.name = newName;
   }
 
-  async update(ref: string, patch: { restartPolicy?: RestartPolicy }): Promise<{ warnings: string[] }> {
+  async update(ref: string, patch: { restartPolicy?: RestartPolicy; resources?: ResourceUpdate }): Promise<{ warnings: string[] }> {
     const rec = this.resolve(ref).rec;
     if (patch.restartPolicy) rec.hostConfig = { ...rec.hostConfig, restartPolicy: patch.restartPolicy };
+    if (patch.resources?.memory) rec.hostConfig = { ...rec.hostConfig, memory: patch.resources.memory };
+    if (patch.resources?.nanoCpus) rec.hostConfig = { ...rec.hostConfig, nanoCpus: patch.resources.nanoCpus };
     return { warnings: [] };
   }
 

@@ -1,0 +1,5 @@
+import { ContainerList } from '@/features/containers/container-list';
+
+export default function ContainersPage() {
+  return <ContainerList />;
+}

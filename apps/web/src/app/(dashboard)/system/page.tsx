@@ -1,0 +1,5 @@
+import { SystemInfoPage } from '@/features/system/system-info';
+
+export default function SystemPage() {
+  return <SystemInfoPage />;
+}

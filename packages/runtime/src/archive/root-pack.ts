@@ -1,0 +1,172 @@
+/**
+ * @module archive/root-pack
+ * `docker cp CONTAINER:SRC -`: a tar stream of one resolved path inside a container's root, built in
+ * Node from directory fds (root-fd.ts), so nothing read can come from outside the root even while the
+ * container renames or swaps paths under us. Entries are named like moby's TarResourceRebase: the
+ * requested path's base name (`out/`, `out/sub/x.txt`), `.` for a trailing `/.`, and bare names when
+ * the container's root itself is copied.
+ *
+ * Each regular file is opened O_NOFOLLOW|O_NONBLOCK and fstat'ed: the fd, not the earlier lstat,
+ * decides what is read (a file swapped for a FIFO or device is skipped, never opened blocking or
+ * read). A file that shrinks while read is padded with zeros to the size in its header, one that
+ * grows is cut; the archive stays well-formed. Hardlinked files (nlink > 1) become `link` entries to
+ * the first name seen, as GNU tar and moby do. Sockets are skipped; kernel filesystems (proc, sysfs…)
+ * appear as empty directories.
+ */
+import { constants as C, promises as fs, type Stats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { PassThrough, type Readable } from 'node:stream';
+import { pack as tarPack, type Header, type Pack } from 'tar-stream';
+import { DIR_FLAGS, at, isVirtualDir, lstatOrNull, type Resolved } from './root-fd.js';
+
+const FILE_FLAGS = C.O_RDONLY | C.O_NOFOLLOW | C.O_NONBLOCK;
+const CHUNK = 256 * 1024;
+
+/**
+ * Streams `r` (taking ownership of its handles) as a tar whose top entry is named `rebase` ('' for the
+ * root's bare children). `onDone` runs once everything is closed (e.g. unmount a temporary rootfs).
+ */
+export function packResolved(r: Resolved, rebase: string, opts: { signal?: AbortSignal; onDone?: () => Promise<void> } = {}): Readable {
+  const pack = tarPack();
+  const out = new PassThrough();
+  let stopped = false;
+  const stop = () => { stopped = true; pack.destroy(); };
+  out.on('close', stop);
+  opts.signal?.addEventListener('abort', stop, { once: true });
+  pack.on('data', (chunk: unknown) => { if (!out.write(chunk as Buffer)) pack.pause(); });
+  out.on('drain', () => pack.resume());
+  pack.on('end', () => out.end());
+  pack.on('error', () => undefined);
+
+  const w = new Walker(pack, () => stopped);
+  (async () => {
+    try {
+      if (r.dir) await w.dir(r.dir, r.stat!, rebase, r.virtual);
+      else if (r.parent && r.stat) await w.entry(r.parent, r.name, rebase, r.stat);
+      pack.finalize();
+    } finally {
+      await r.close();
+      opts.signal?.removeEventListener('abort', stop);
+      await opts.onDone?.().catch(() => undefined);
+    }
+  })().catch((err: unknown) => {
+    if (!stopped) out.destroy(err as Error);
+    pack.destroy();
+  });
+  return out;
+}
+
+class Walker {
+  private readonly links = new Map<string, string>();
+
+  constructor(private readonly pack: Pack, private readonly stopped: () => boolean) {}
+
+  async dir(h: FileHandle, st: Stats, name: string, virtual: boolean): Promise<void> {
+    if (this.stopped()) throw new Error('archive stream closed');
+    if (name !== '') await this.add({ ...meta(st), name: `${name}/`, type: 'directory' });
+    if (virtual) return;
+    const names = (await fs.readdir(at(h))).sort();
+    for (const n of names) {
+      const child = name === '' ? n : `${name}/${n}`;
+      const cst = await lstatOrNull(at(h, n));
+      if (!cst) continue;
+      if (!cst.isDirectory()) {
+        await this.entry(h, n, child, cst);
+        continue;
+      }
+      let ch: FileHandle;
+      try {
+        ch = await fs.open(at(h, n), DIR_FLAGS);
+      } catch {
+        continue; // replaced by a link or removed since readdir: not part of the snapshot
+      }
+      try {
+        const fst = await ch.stat();
+        const virt = fst.dev !== st.dev && (await isVirtualDir(ch));
+        await this.dir(ch, fst, child, virt);
+      } finally {
+        await ch.close();
+      }
+    }
+  }
+
+  async entry(dir: FileHandle, n: string, name: string, st: Stats): Promise<void> {
+    if (this.stopped()) throw new Error('archive stream closed');
+    if (st.isSymbolicLink()) {
+      const target = await fs.readlink(at(dir, n)).catch(() => null);
+      if (target !== null) await this.add({ ...meta(st), name, type: 'symlink', linkname: target });
+      return;
+    }
+    if (st.isFIFO()) return this.add({ ...meta(st), name, type: 'fifo' });
+    if (st.isCharacterDevice() || st.isBlockDevice()) {
+      return this.add({
+        ...meta(st), name, type: st.isCharacterDevice() ? 'character-device' : 'block-device',
+        devmajor: major(st.rdev), devminor: minor(st.rdev),
+      });
+    }
+    if (!st.isFile()) return; // sockets
+    let fh: FileHandle;
+    try {
+      fh = await fs.open(at(dir, n), FILE_FLAGS);
+    } catch {
+      return;
+    }
+    try {
+      const fst = await fh.stat();
+      if (!fst.isFile()) return;
+      if (fst.nlink > 1) {
+        const key = `${fst.dev}:${fst.ino}`;
+        const first = this.links.get(key);
+        if (first !== undefined) return this.add({ ...meta(fst), name, type: 'link', linkname: first });
+        this.links.set(key, name);
+      }
+      await this.file(fh, { ...meta(fst), name, type: 'file', size: fst.size });
+    } finally {
+      await fh.close();
+    }
+  }
+
+  private add(h: Partial<Header> & { name: string }): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pack.entry(h, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  private async file(fh: FileHandle, h: Partial<Header> & { name: string; size: number }): Promise<void> {
+    let sink!: ReturnType<Pack['entry']>;
+    const done = new Promise<void>((resolve, reject) => {
+      sink = this.pack.entry(h, (err) => (err ? reject(err) : resolve()));
+    });
+    done.catch(() => undefined);
+    let left = h.size;
+    let pos = 0;
+    while (left > 0) {
+      if (this.stopped()) { sink.destroy(); throw new Error('archive stream closed'); }
+      const want = Math.min(CHUNK, left);
+      const buf = Buffer.alloc(want);
+      const { bytesRead } = await fh.read(buf, 0, want, pos);
+      // bytesRead 0: the file shrank; the zero-filled rest keeps the header's size true.
+      const chunk = bytesRead === 0 ? buf : buf.subarray(0, bytesRead);
+      pos += chunk.length;
+      left -= chunk.length;
+      if (!sink.write(chunk)) {
+        await new Promise<void>((resolve) => { sink.once('drain', () => resolve()); sink.once('close', () => resolve()); });
+      }
+    }
+    sink.end(undefined);
+    await done;
+  }
+}
+
+function meta(st: Stats): Pick<Header, 'mode' | 'uid' | 'gid' | 'mtime'> {
+  return { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
+}
+
+/** glibc's gnu_dev_major/minor over a JS number (rdev fits in 53 bits in practice). */
+export function major(rdev: number): number {
+  const hi = Math.floor(rdev / 2 ** 32);
+  return ((rdev >>> 8) & 0xfff) | ((hi & 0xfffff000) >>> 0);
+}
+export function minor(rdev: number): number {
+  return (rdev & 0xff) | ((rdev >>> 12) & 0xfff00);
+}
