@@ -9,7 +9,7 @@
 #   4. a table: berth, each peer, and berth/peer per metric.
 #
 # Env:
-#   BENCH_ONLY     groups [ping,run,serial,concurrent,ps,logs,exec,commit,rss] (what Berth supports
+#   BENCH_ONLY     groups [ping,run,serial,concurrent,ps,logs,exec,commit,build,rss] (what Berth supports
 #                  now; the harness also knows debian,push,build,port)
 #                  push works on berth too (BENCH_ONLY=commit,push): its registry is started here
 #   BENCH_PEERS    space-separated unix:// sockets of other engines, e.g. the private dockerd
@@ -28,7 +28,7 @@ source "$ROOT/scripts/lib/berthd.sh"
 source "$ROOT/scripts/lib/busybox-rootfs.sh"
 TOP=$(git rev-parse --show-toplevel 2>/dev/null || echo "$ROOT")
 BENCH=$TOP/../shared/bench
-ONLY=${BENCH_ONLY:-ping,run,serial,concurrent,ps,logs,exec,commit,rss}
+ONLY=${BENCH_ONLY:-ping,run,serial,concurrent,ps,logs,exec,commit,build,rss}
 OUT=${BENCH_OUT_DIR:-/var/tmp/berth-bench/$(date +%Y%m%d-%H%M%S)}
 BB=bench/busybox:latest
 DEF_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin

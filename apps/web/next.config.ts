@@ -13,6 +13,10 @@ const config: NextConfig = {
   devIndicators: false,
   // the engine streams logs/events; never buffer or compress proxied bodies
   compress: false,
+  experimental: {
+    // proxied engine calls: a whole-log download or a search may run longer than the 30 s default
+    proxyTimeout: 300_000,
+  },
 };
 
 export default config;

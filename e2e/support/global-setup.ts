@@ -23,8 +23,11 @@ export default async function globalSetup() {
   const sock = path.join(execRoot, 'd.sock');
   const cgroup = `/${path.basename(execRoot)}`;
   const bridge = 'btf2e';
-  const engineLog = `${dataRoot}.log`;
-  const webLog = `${dataRoot}.web.log`;
+  // logs stay with the other artifacts (overwritten by the next run) for post-mortems
+  const engineLog = path.join(SHOTS, '..', 'engine.log');
+  const webLog = path.join(SHOTS, '..', 'web.log');
+  rmSync(engineLog, { force: true });
+  rmSync(webLog, { force: true });
   const enginePid = startDetached(process.execPath, [
     path.join(REPO, 'apps/engine/dist/main.js'), '-H', `unix://${sock}`, '--data-root', dataRoot, '--exec-root', execRoot,
     '--bridge', bridge, '--bip', '10.227.9.1/24', '--cgroup-parent', cgroup,

@@ -1,5 +1,6 @@
 /**
- * Stops the e2e's engine and web server and removes everything they left: containers (through
+ * Stops the e2e's engine and web server and removes everything they left (its logs stay in
+ * artifacts/): containers (through
  * the API), the daemon, stray monitors, mounts, the bridge, the cgroup parent and the roots.
  */
 import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
@@ -42,6 +43,5 @@ export default async function globalTeardown() {
   sh('bash', ['-c', `for p in /sys/fs/cgroup/*${s.cgroup}; do [ -d "$p" ] && find "$p" -depth -type d -exec rmdir {} + 2>/dev/null; done; true`]);
   rmSync(s.dataRoot, { recursive: true, force: true });
   rmSync(s.execRoot, { recursive: true, force: true });
-  if (process.env.E2E_KEEP_LOGS !== '1') { rmSync(s.engineLog, { force: true }); rmSync(s.webLog, { force: true }); }
   rmSync(STATE_FILE, { force: true });
 }

@@ -40,6 +40,7 @@ export interface ExtractOptions {
 const NEW_FILE = C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW;
 const MAX_OPEN_DIRS = 512;
 const MAX_RETRIES = 64;
+const WRITE_BATCH = 1024 * 1024;
 
 /** Extracts `tar` into the container directory `dest` (a container path that must be a directory). */
 export async function extractIntoRoot(root: RootFs, dest: string, tar: Readable, opts: ExtractOptions = {}): Promise<{ entries: number }> {
@@ -124,7 +125,15 @@ class Extraction {
         case 'file': case 'contiguous-file': {
           const fh = await fs.open(at(dir, base), NEW_FILE, 0o600);
           try {
-            for await (const chunk of body) await fh.write(chunk as Buffer);
+            // Batch tar-stream's small chunks into large writev calls (one threadpool trip per MiB).
+            let batch: Buffer[] = [];
+            let bytes = 0;
+            for await (const chunk of body) {
+              batch.push(chunk as Buffer);
+              bytes += (chunk as Buffer).length;
+              if (bytes >= WRITE_BATCH) { await fh.writev(batch); batch = []; bytes = 0; }
+            }
+            if (batch.length) await fh.writev(batch);
             await fh.chown(m.uid, m.gid);
             await fh.chmod(m.mode);
             await fh.utimes(m.mtime, m.mtime);

@@ -65,29 +65,64 @@ class Walker {
     if (this.stopped()) throw new Error('archive stream closed');
     if (name !== '') await this.add({ ...meta(st), name: `${name}/`, type: 'directory' });
     if (virtual) return;
-    const names = (await fs.readdir(at(h))).sort();
-    for (const n of names) {
+    // d_type saves an lstat per entry; the fd opened next (O_NOFOLLOW) is what decides.
+    const dirents = (await fs.readdir(at(h), { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const d of dirents) {
+      const n = d.name;
       const child = name === '' ? n : `${name}/${n}`;
-      const cst = await lstatOrNull(at(h, n));
+      if (d.isFile() && (await this.regular(h, n, child))) continue;
+      if (d.isDirectory() && (await this.subdir(h, n, child, st.dev))) continue;
+      const cst = await lstatOrNull(at(h, n)); // other types, DT_UNKNOWN, or changed under us
       if (!cst) continue;
-      if (!cst.isDirectory()) {
-        await this.entry(h, n, child, cst);
-        continue;
-      }
-      let ch: FileHandle;
-      try {
-        ch = await fs.open(at(h, n), DIR_FLAGS);
-      } catch {
-        continue; // replaced by a link or removed since readdir: not part of the snapshot
-      }
-      try {
-        const fst = await ch.stat();
-        const virt = fst.dev !== st.dev && (await isVirtualDir(ch));
-        await this.dir(ch, fst, child, virt);
-      } finally {
-        await ch.close();
-      }
+      if (cst.isDirectory()) await this.subdir(h, n, child, st.dev);
+      else await this.entry(h, n, child, cst);
     }
+  }
+
+  /** Archives a directory entry through a fresh O_NOFOLLOW fd; false if it is not a directory (any more). */
+  private async subdir(h: FileHandle, n: string, child: string, parentDev: number): Promise<boolean> {
+    let ch: FileHandle;
+    try {
+      ch = await fs.open(at(h, n), DIR_FLAGS);
+    } catch {
+      return false;
+    }
+    try {
+      const fst = await ch.stat();
+      const virt = fst.dev !== parentDev && (await isVirtualDir(ch));
+      await this.dir(ch, fst, child, virt);
+    } finally {
+      await ch.close();
+    }
+    return true;
+  }
+
+  /** Archives a regular file through an O_NOFOLLOW|O_NONBLOCK fd; false if it is not one (any more). */
+  private async regular(dir: FileHandle, n: string, name: string): Promise<boolean> {
+    let fh: FileHandle;
+    try {
+      fh = await fs.open(at(dir, n), FILE_FLAGS);
+    } catch {
+      return false;
+    }
+    try {
+      const fst = await fh.stat();
+      if (!fst.isFile()) return false;
+      await this.openedFile(fh, fst, name);
+      return true;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  private async openedFile(fh: FileHandle, fst: Stats, name: string): Promise<void> {
+    if (fst.nlink > 1) {
+      const key = `${fst.dev}:${fst.ino}`;
+      const first = this.links.get(key);
+      if (first !== undefined) return this.add({ ...meta(fst), name, type: 'link', linkname: first });
+      this.links.set(key, name);
+    }
+    await this.file(fh, { ...meta(fst), name, type: 'file', size: fst.size });
   }
 
   async entry(dir: FileHandle, n: string, name: string, st: Stats): Promise<void> {
@@ -104,26 +139,7 @@ class Walker {
         devmajor: major(st.rdev), devminor: minor(st.rdev),
       });
     }
-    if (!st.isFile()) return; // sockets
-    let fh: FileHandle;
-    try {
-      fh = await fs.open(at(dir, n), FILE_FLAGS);
-    } catch {
-      return;
-    }
-    try {
-      const fst = await fh.stat();
-      if (!fst.isFile()) return;
-      if (fst.nlink > 1) {
-        const key = `${fst.dev}:${fst.ino}`;
-        const first = this.links.get(key);
-        if (first !== undefined) return this.add({ ...meta(fst), name, type: 'link', linkname: first });
-        this.links.set(key, name);
-      }
-      await this.file(fh, { ...meta(fst), name, type: 'file', size: fst.size });
-    } finally {
-      await fh.close();
-    }
+    if (st.isFile()) await this.regular(dir, n, name); // sockets are skipped
   }
 
   private add(h: Partial<Header> & { name: string }): Promise<void> {

@@ -30,6 +30,8 @@ export interface BuildRun {
   results: (StoredImage | null)[];
   /** Every stage name of the Dockerfile → its index (COPY --from and FROM only use earlier ones). */
   stageNames: Map<string, number>;
+  /** Intermediate-container removals still running; awaited before the build returns. */
+  pending: Promise<void>[];
   /** Progress text unless quiet. */
   say: (text: string) => void;
 }

@@ -116,6 +116,7 @@ async function runInstr(b: BuildRun, st: StageState, ins: Instruction): Promise<
   const img = await runStep(b.deps, {
     imageId: parent.id, argv, env: mergeEnv(st.config.env ?? [], [...argEnv, ...proxies]), user: st.config.user,
     workingDir: st.config.workingDir, networkMode: b.opts.networkMode, emit: b.say, quiet: b.opts.quiet, signal: b.opts.signal,
+    defer: (p) => { b.pending.push(p); },
   }, (layer, container) => writeStepImage(b.imageCtx, { parent, layer, config: st.config, createdBy, container, signal: b.opts.signal }));
   await finish(b, st, img, key, false);
 }

@@ -72,6 +72,7 @@ export class ClassicBuilder implements BuildService {
     const say = (text: string) => { if (!opts.quiet) opts.onProgress?.({ stream: text }); };
     const tags = (opts.tags ?? []).filter(Boolean).map((t) => parseTag(t));
     const work = await fs.mkdtemp(path.join(this.deps.root, 'tmp-'));
+    const pending: Promise<void>[] = [];
     try {
       const ctx = opts.remote ? await remoteContext(opts.remote, work, opts.signal) : await receiveContext(body, work, opts.signal);
       const parsed = parseDockerfile(await readDockerfile(ctx, opts.dockerfile ?? ''));
@@ -91,7 +92,7 @@ export class ClassicBuilder implements BuildService {
       const b: BuildRun = {
         opts, deps: this.deps, images: this.deps.images, imageCtx: this.imageCtx, store: this.imageCtx.store, cache: this.cache, ctx, work,
         buildArgs: Object.fromEntries(Object.entries(opts.buildArgs ?? {}).filter(([, v]) => v !== null)) as Record<string, string>,
-        globals: new Map(), consumed: new Set(), results: [], stageNames: new Map(), say,
+        globals: new Map(), consumed: new Set(), results: [], stageNames: new Map(), pending, say,
       };
       for (const ins of plan.globalArgs) {
         const st = { args: b.globals, config: {}, escape: parsed.escape };
@@ -132,6 +133,7 @@ export class ClassicBuilder implements BuildService {
       if (opts.quiet) opts.onProgress?.({ stream: `${final.id}\n` });
       return { id: final.id };
     } finally {
+      await Promise.allSettled(pending);
       await this.cache.flush().catch((err: unknown) => this.deps.logger.warn('build: cannot save the layer cache', { err }));
       await fs.rm(work, { recursive: true, force: true }).catch((err: unknown) => this.deps.logger.warn('build: cannot remove temp dir', { work, err }));
     }

@@ -111,15 +111,28 @@ function add(out: Map<string, LayerEntry>, name: string, st: Stats, abs: string,
   // devices and sockets are not copied (a layer with devices would be refused by checkTar anyway)
 }
 
+const SMALL_FILE = 1024 * 1024;
+
 /** Docker-style content checksum of the planned layer (headers minus mtime, plus body hashes). */
 export async function checksumEntries(entries: LayerEntry[]): Promise<string> {
+  const todo = entries.filter((e) => e.sum === undefined && (e.abs !== undefined || e.data));
+  // Small files in one read each, a few at a time: most build contexts are many small files.
+  let next = 0;
+  const worker = async () => {
+    while (next < todo.length) {
+      const e = todo[next++]!;
+      if (e.data) e.sum = createHash('sha256').update(e.data).digest('hex');
+      else if ((e.header.size ?? 0) <= SMALL_FILE) e.sum = createHash('sha256').update(await fs.readFile(e.abs!)).digest('hex');
+      else {
+        const fh = createHash('sha256');
+        await pipeline(createReadStream(e.abs!), fh);
+        e.sum = fh.digest('hex');
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, todo.length) }, worker));
   const h = createHash('sha256');
   for (const e of entries) {
-    if (e.abs !== undefined && e.sum === undefined) {
-      const fh = createHash('sha256');
-      await pipeline(createReadStream(e.abs), fh);
-      e.sum = fh.digest('hex');
-    } else if (e.data && e.sum === undefined) e.sum = createHash('sha256').update(e.data).digest('hex');
     const { name, type, mode, uid, gid, size, linkname } = e.header;
     h.update(`${JSON.stringify([name, type, mode, uid, gid, size ?? 0, linkname ?? '', e.sum ?? ''])}\n`);
   }

@@ -34,6 +34,9 @@ export interface RunStepInput {
   emit: (text: string) => void;
   quiet?: boolean;
   signal?: AbortSignal;
+  /** Takes the removal of the finished container, so the next step need not wait for it (the
+   *  caller must await it before the build ends). Without it the removal is awaited here. */
+  defer?: (removal: Promise<void>) => void;
 }
 
 const MAX_QUIET_OUTPUT = 64 * 1024;
@@ -86,8 +89,10 @@ export async function runStep<T>(deps: RunStepDeps, input: RunStepInput, commit:
     return out;
   } finally {
     input.signal?.removeEventListener('abort', onAbort);
-    await containers.remove(id, { force: true }).catch((err: unknown) => deps.logger.warn('build: cannot remove intermediate container', { id, err }));
-    lap('remove');
     deps.logger.debug('build: RUN step timings (ms)', { id: short, ...times });
+    const removal = containers.remove(id, { force: true })
+      .catch((err: unknown) => deps.logger.warn('build: cannot remove intermediate container', { id, err }));
+    if (input.defer) input.defer(removal);
+    else await removal;
   }
 }

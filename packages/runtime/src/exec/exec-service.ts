@@ -49,6 +49,9 @@ export class LocalExecService implements ExecService {
   }
 
   async start(execId: string, opts: { detach: boolean; tty?: boolean; consoleSize?: [number, number] }): Promise<AttachSession | undefined> {
+    const t0 = performance.now();
+    const marks: Record<string, number> = {};
+    const mark = (k: string): void => { marks[k] = Math.round((performance.now() - t0) * 10) / 10; };
     const ex = this.get(execId);
     if (ex.started) throw errors.conflict(`Error: Exec command ${execId} has already run`);
     const rec = this.ctx.deps.repo.get(ex.containerId);
@@ -60,6 +63,7 @@ export class LocalExecService implements ExecService {
     ex.started = true;
     const rootfs = this.ctx.rootfsDir(rec.id);
     const user = await resolveUser(rootfs, ex.spec.user || rec.config.user);
+    mark('user');
     const caps = effectiveCapabilities(ex.spec.privileged ? ['ALL'] : rec.hostConfig.capAdd, rec.hostConfig.capDrop, rec.hostConfig.privileged);
     const proc: ExecProcessSpec = {
       args: ex.spec.cmd,
@@ -87,12 +91,14 @@ export class LocalExecService implements ExecService {
       ex.setReady(undefined);
       throw err;
     }
+    mark('spawned');
     ex.running = true;
     this.ctx.publish(rec, `exec_start: ${ex.spec.cmd.join(' ')}`, { execID: ex.id });
-    void handle.pid.then((pid) => { ex.pid = pid; }, () => undefined);
+    void handle.pid.then((pid) => { ex.pid = pid; mark('pid'); }, () => undefined);
     const exited = handle.exit.then((code) => {
       ex.running = false;
       ex.exitCode = code;
+      mark('exit');
       this.ctx.publish(rec, 'exec_die', { execID: ex.id, exitCode: String(code) });
     }, () => { ex.running = false; ex.exitCode = 126; });
     if (opts.detach) {
@@ -106,8 +112,10 @@ export class LocalExecService implements ExecService {
           if (c.stream === 'stdout' ? ex.spec.attachStdout !== false : ex.spec.attachStderr !== false) out.push(c);
         }
       } catch { /* process gone */ }
+      mark('outputDone');
       await exited;
       out.end();
+      this.ctx.deps.logger.debug('exec timing', { id: ex.id.slice(0, 12), ...marks });
     })();
     return {
       tty,

@@ -182,6 +182,31 @@ describe('push, save and load', () => {
     expect(await fs.readFile(path.join(await snapshotter.upperDir(rec.chainId!), 'f'), 'utf8')).toBe('pushed');
   });
 
+  it('loads the legacy layout (<id>/layer.tar, a symlinked duplicate layer, <cfg>.json)', async () => {
+    const { makeTar } = await import('../registry/registry-test-helpers.js');
+    const { pack } = await import('tar-stream');
+    const layer = await makeTar({ 'legacy.txt': 'old format' });
+    const diffId = digestOf(layer);
+    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [diffId, diffId] } }));
+    const cfgName = `${digestOf(config).slice(7)}.json`;
+    const p = pack();
+    p.entry({ name: 'aaa/', type: 'directory' });
+    p.entry({ name: 'aaa/layer.tar' }, layer);
+    p.entry({ name: 'aaa/VERSION' }, '1.0');
+    p.entry({ name: 'bbb/', type: 'directory' });
+    p.entry({ name: 'bbb/layer.tar', type: 'symlink', linkname: '../aaa/layer.tar' });
+    p.entry({ name: cfgName }, config);
+    p.entry({ name: 'manifest.json' }, JSON.stringify([{ Config: cfgName, RepoTags: ['legacy/img:v1'], Layers: ['aaa/layer.tar', 'bbb/layer.tar'] }]));
+    p.finalize();
+    const res = await svc.load(p as unknown as import('node:stream').Readable);
+    expect(res.messages).toEqual(['Loaded image: legacy/img:v1']);
+    const rec = await svc.inspect('legacy/img:v1');
+    expect(rec.diffIds).toEqual([diffId, diffId]);
+    expect(await fs.readFile(path.join(await snapshotter.upperDir(rec.chainId!), 'legacy.txt'), 'utf8')).toBe('old format');
+    // The VERSION file was ingested only as a key: nothing but the image's blobs stays.
+    expect((await state()).blobs).toBe(3);
+  });
+
   it('load refuses entry names that leave the archive', async () => {
     const { makeTar } = await import('../registry/registry-test-helpers.js');
     const bad = await makeTar({ '../evil': 'x', 'manifest.json': '[]' });
@@ -190,5 +215,10 @@ describe('push, save and load', () => {
     src.end(bad);
     await expect(svc.load(src)).rejects.toThrow(/points outside the archive/);
     expect((await state()).blobs).toBe(0);
+    const { pack } = await import('tar-stream');
+    const p = pack();
+    p.entry({ name: 'x/layer.tar', type: 'symlink', linkname: '../../etc/passwd' });
+    p.finalize();
+    await expect(svc.load(p as unknown as import('node:stream').Readable)).rejects.toThrow(/points outside the archive/);
   });
 });

@@ -68,6 +68,7 @@ export async function planNetworking(
     add(v, endpointsConfig[mode] ?? Object.entries(endpointsConfig).find(([k]) => k === v.id)?.[1]);
   }
   for (const [ref, cfg] of Object.entries(endpointsConfig)) {
+    if (ref.startsWith('container:')) continue;
     const v = await svc.inspect(ref);
     if (v.predefined) {
       if (cfg.aliases?.length) throw errors.invalid('network-scoped alias is supported only for containers in user defined networks');

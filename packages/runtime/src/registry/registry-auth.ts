@@ -79,6 +79,11 @@ export class Authorizer {
     return this.tokens.get(scopes.join(' ')) ?? this.basic;
   }
 
+  /** Forgets the token of these scopes (it expired during a long upload). */
+  invalidate(scopes: readonly string[]): void {
+    this.tokens.delete(scopes.join(' '));
+  }
+
   /**
    * Answers a 401. Returns the header to retry with, or undefined when there is nothing better to
    * try (the caller then reports the 401).

@@ -161,6 +161,8 @@ export class DistributionRegistryClient {
         return;
       } catch (err) {
         const code = codeOf(err);
+        // A token can expire during a long upload, and a streamed PUT cannot answer the 401 itself.
+        if (code === 'UNAUTHENTICATED' && attempt === 0) { this.authorizer.invalidate([pushScope(repo)]); continue; }
         if (signal?.aborted || attempt >= 2 || !['UNAVAILABLE', 'RESOURCE_EXHAUSTED', 'INTERNAL'].includes(code)) throw err;
         await sleep(this.http.opts.backoffMs * 2 ** attempt, signal);
       }

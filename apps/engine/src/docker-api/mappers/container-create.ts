@@ -185,10 +185,9 @@ export function toCreateSpec(body: ContainerCreateBody, name: string | undefined
   const hostConfig = body.HostConfig ? hostConfigFrom(body.HostConfig, ignored) : {};
   const endpointsConfig: NonNullable<ContainerCreateSpec['endpointsConfig']> = {};
   for (const [net, ep] of Object.entries(body.NetworkingConfig?.EndpointsConfig ?? {})) {
-    if (net === 'default') continue;
     const aliases = ep?.Aliases?.filter(Boolean) ?? [];
     const ip = ep?.IPAMConfig?.IPv4Address ?? '';
-    endpointsConfig[net] = { ...(aliases.length ? { aliases } : {}), ...(ip ? { ipv4Address: ip } : {}) };
+    endpointsConfig[net === 'default' ? 'bridge' : net] = { ...(aliases.length ? { aliases } : {}), ...(ip ? { ipv4Address: ip } : {}) };
   }
   const spec: ContainerCreateSpec = { config, hostConfig };
   if (Object.keys(endpointsConfig).length) spec.endpointsConfig = endpointsConfig;
