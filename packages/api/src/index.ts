@@ -10,4 +10,7 @@ export type { Role, WebUser, WebPort, TerminalPort, TerminalInfo, TerminalMode, 
 export type { ContainerRow, PortRow, EventRow } from './mappers.js';
 export type { StatRow } from './routers/containers.js';
 export type { LogLine } from './routers/logs.js';
+export type { RegistryInfo, RegistryPort } from './web-port.js';
+export type { ChangeTreeEntry, ChangeTreeListing, ChangeCounts, ChangeLetter } from './changes-tree.js';
+export type { TopRow } from './routers/stats.js';
 export { CONTAINER_STATUSES, DOCKER_STATE, decide, type ContainerStatus, type ContainerOp, type Verdict } from '@berth/runtime/status';

@@ -28,6 +28,8 @@ const t = initTRPC.context<ApiContext>().create({
 });
 
 export const router = t.router;
+/** Extends an existing namespace (e.g. `images`) with procedures kept in another file. */
+export const mergeRouters = t.mergeRouters;
 /** No authentication: nothing in the app router uses it; kept for hosts that wrap their own. */
 export const procedure = t.procedure;
 

@@ -43,9 +43,23 @@ export interface UserPort {
   remove(username: string): Promise<void>;
 }
 
+/** A saved registry login as the browser sees it: never the secret. */
+export interface RegistryInfo { id: string; server: string; username: string }
+
+/** Per-user registry credentials, encrypted at rest by the web host (apps/engine/src/web/registry-store.ts). */
+export interface RegistryPort {
+  list(owner: string): Promise<RegistryInfo[]>;
+  save(owner: string, c: { server: string; username: string; password: string }): Promise<RegistryInfo>;
+  remove(owner: string, id: string): Promise<void>;
+  /** Server side only (push): the decrypted login; NOT_FOUND for another user's id. */
+  credentials(owner: string, id: string): Promise<{ server: string; username: string; password: string }>;
+}
+
 export interface WebPort {
   /** False once the session was revoked (logout, user removed): long-lived ws contexts re-check it. */
   sessionAlive(sessionId: string): boolean;
   terminals: TerminalPort;
   users: UserPort;
+  /** Absent in hosts without a credential store (procedures answer PRECONDITION_FAILED). */
+  registries?: RegistryPort;
 }

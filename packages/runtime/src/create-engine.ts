@@ -30,6 +30,10 @@ import { LocalSystemService } from './system/system-service.js';
 import { computeDiskUsage } from './system/disk-usage.js';
 import { ClassicBuilder } from './build/builder.js';
 import { run } from './util/exec-file.js';
+import { layerExplorerMethods } from './images/layer-explorer.js';
+import { containerFileMethods } from './containers/container-files.js';
+import { createHostStats } from './system/host-stats.js';
+import { createPortMapService } from './network/port-map.js';
 import type { Logger } from './util/logger.js';
 
 export interface EngineOptions {
@@ -125,9 +129,14 @@ export async function createEngine(o: EngineOptions): Promise<Engine> {
   });
   // `docker system df` needs containers, images, snapshots and volumes: composed here (system/disk-usage.ts).
   Object.assign(system, { df: () => computeDiskUsage({ containers: () => repo.all(), images, snapshotter, volumes }) });
+  // Dashboard extensions (layer explorer, file views, host stats, port map): composed here, additive.
+  Object.assign(images, layerExplorerMethods({ resolve: (r) => images.resolve(r), layerDir: (c) => snapshotter.upperDir(c) }));
+  Object.assign(containers, containerFileMethods(containers.ctx));
+  Object.assign(system, { hostStats: createHostStats() });
+  const portMap = createPortMapService({ records: () => repo.all() });
 
   return {
-    services: { containers, exec, images, system, volumes, networks, builds, events: { subscribe: (opts) => streamEvents(events, opts) } },
+    services: { containers, exec, images, system, volumes, networks, builds, ports: portMap, events: { subscribe: (opts) => streamEvents(events, opts) } },
     events,
     async shutdown() {
       watcher.abort();

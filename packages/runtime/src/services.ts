@@ -22,6 +22,10 @@ import type { DiskUsage } from './system/disk-usage.js';
 import type { ResourceUpdate } from './containers/container-update.js';
 import type { StatsHistoryOptions, StatsPoint } from './containers/stats-history.js';
 import type { BuildService } from './build/build-types.js';
+import type { CommitPreview, DirListing, FileVersions } from './containers/container-files.js';
+import type { ImageLayerRow, LayerListing, WastedReport } from './images/layer-explorer.js';
+import type { HostStats } from './system/host-stats.js';
+import type { PortMapService } from './network/port-map.js';
 
 export type OpResult = { changed: boolean };
 
@@ -65,6 +69,12 @@ export interface ContainerService {
   putArchive?(idOrName: string, path: string, tar: Readable, opts?: PutArchiveOptions): Promise<void>;
   /** `docker container prune`: removes non-running containers matching the filters. */
   prune?(filters?: PruneFilters): Promise<{ deleted: string[]; spaceReclaimed: number }>;
+  /** Berth extension (containers/container-files.ts): a directory of the container's view, paginated. */
+  listDir?(idOrName: string, path: string, opts?: { offset?: number; limit?: number }): Promise<DirListing>;
+  /** Berth extension: the image's and the container's version of one small file (text diff). */
+  fileVersions?(idOrName: string, path: string, maxBytes?: number): Promise<FileVersions>;
+  /** Berth extension: what `commit` would pack (the writable layer's files and bytes). */
+  commitPreview?(idOrName: string): Promise<CommitPreview>;
 }
 
 export interface ContainerTop {
@@ -118,6 +128,12 @@ export interface ImageService {
   load?(tar: Readable, opts?: { signal?: AbortSignal }): Promise<LoadResult>;
   /** `docker image prune` (images/image-prune.ts). */
   prune?(opts?: ImagePruneOptions): Promise<{ deleted: ImageDeleteItem[]; spaceReclaimed: number }>;
+  /** Berth extension (images/layer-explorer.ts): layers with size and history line. */
+  layers?(refOrId: string): Promise<ImageLayerRow[]>;
+  /** Berth extension: one page of a directory of layer `layer` (diffId index) with A/C/D marks. */
+  layerTree?(refOrId: string, layer: number, path: string, opts?: { offset?: number; limit?: number }): Promise<LayerListing>;
+  /** Berth extension: bytes of files overwritten or deleted by later layers. */
+  wasted?(refOrId: string, opts?: { offset?: number; limit?: number }): Promise<WastedReport>;
 }
 
 export interface SystemInfo {
@@ -152,6 +168,8 @@ export interface SystemService {
   version(): { version: string; gitCommit: string; goVersion: string; os: string; arch: string; kernelVersion: string; buildTime: string };
   /** `docker system df`; optional so fakes need not implement it (501). */
   df?(): Promise<DiskUsage>;
+  /** Berth extension (system/host-stats.ts): host CPU/memory totals. */
+  hostStats?(): Promise<HostStats>;
 }
 
 export interface EngineServices {
@@ -166,6 +184,8 @@ export interface EngineServices {
   readonly networks?: NetworkService;
   /** The classic Dockerfile builder (`POST /build`); absent in engines built without it. */
   readonly builds?: BuildService;
+  /** Berth extension (network/port-map.ts): host-wide published ports and the free-port check. */
+  readonly ports?: PortMapService;
 }
 
 export type { EventStreamOptions };
@@ -187,3 +207,7 @@ export type {
 } from './network/network-types.js';
 export type { LoadResult, LoginResult, ProgressEvent, PullOptions, PushOptions, RegistryAuth } from './images/distribution-types.js';
 export type { BuildEvent, BuildOptions, BuildService } from './build/build-types.js';
+export type { CommitPreview, DirListing, FileEntry, FileEntryType, FileVersions } from './containers/container-files.js';
+export type { ImageLayerRow, LayerListing, LayerTreeEntry, LayerChange, LayerEntryType, WastedItem, WastedReport } from './images/layer-explorer.js';
+export type { HostStats } from './system/host-stats.js';
+export type { PortCheck, PortMapRow, PortMapService, Proto } from './network/port-map.js';

@@ -20,6 +20,7 @@ import { TerminalManager } from './terminals.js';
 import { checkRequest, guardConfig } from './guards.js';
 import { HttpError, refuseUpgrade, sendJson } from './http-util.js';
 import { downloadLogs } from './logs-download.js';
+import { RegistryStore } from './registry-store.js';
 
 export interface WebServerOptions {
   services: EngineServices;
@@ -56,6 +57,7 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
   const sessions = new SessionStore();
   const auth = new Auth(users, sessions, new LoginLimiter(), o.execRoot, logger);
   await auth.init();
+  const registries = new RegistryStore(o.dataRoot);
   const terminals = new TerminalManager(services, logger, o.terminalIdleSec * 1000, o.hangup);
   const trpcSockets = new Map<string, Set<WebSocket>>();
   sessions.onRevoke((s) => {
@@ -71,8 +73,9 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
       list: () => users.list(),
       create: (u) => users.create(u),
       // A removed user's sessions (and terminals) end with it.
-      remove: async (name) => { await users.remove(name); sessions.revokeUser(name); },
+      remove: async (name) => { await users.remove(name); sessions.revokeUser(name); await registries.removeOwner(name); },
     },
+    registries,
   };
   const contextOf = (s: Session | undefined): ApiContext => ({ services, user: s?.user ?? null, sessionId: s?.id ?? null, web });
 

@@ -190,7 +190,7 @@ export async function walk(dir: string, relBase: string, ignore: readonly Ignore
       out.push({ rel: r, abs: a, stat: st, ...(st.isSymbolicLink() ? { linkTarget: await fs.readlink(a) } : {}) });
     }
   };
-  await rec(dir, relBase ? '' : '');
+  await rec(dir, '');
   return out;
 }
 

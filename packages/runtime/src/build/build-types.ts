@@ -32,6 +32,9 @@ export interface BuildOptions {
   /** `remote=URL` context (no tar body). */
   remote?: string;
   onProgress?: (e: BuildEvent) => void;
+  /** Called once the whole context was read (the transport must not answer before that: the
+   *  Docker CLI stops sending the body as soon as response headers arrive). */
+  onContextReceived?: () => void;
   signal?: AbortSignal;
 }
 

@@ -33,6 +33,7 @@ import type { BuildOptions, BuildService } from './build-types.js';
 import { parseDockerfile, parseError, splitStages, type Instruction, type Stage } from './dockerfile-parse.js';
 import { findArgCycle, parseArgs } from './meta-steps.js';
 import { imageContextOf } from './image-writer.js';
+import { INTERMEDIATE_LABEL } from './run-step.js';
 
 export interface BuilderDeps {
   images: LocalImageService;
@@ -60,6 +61,10 @@ export class ClassicBuilder implements BuildService {
       }
       await fs.rm(dir, { recursive: true, force: true }).catch((err: unknown) => deps.logger.warn('build: cannot remove stale temp dir', { dir, err }));
     }
+    // RUN containers of builds the daemon died in (a finished build removes its own).
+    for (const c of await deps.containers.list({ all: true, labels: [`${INTERMEDIATE_LABEL}=true`] }).catch(() => [])) {
+      await deps.containers.remove(c.id, { force: true }).catch((err: unknown) => deps.logger.warn('build: cannot remove stale intermediate container', { id: c.id, err }));
+    }
     return new ClassicBuilder(deps, await BuildCache.open(path.join(deps.root, 'cache.json')), imageContextOf(deps.images));
   }
 
@@ -75,6 +80,7 @@ export class ClassicBuilder implements BuildService {
     const pending: Promise<void>[] = [];
     try {
       const ctx = opts.remote ? await remoteContext(opts.remote, work, opts.signal) : await receiveContext(body, work, opts.signal);
+      opts.onContextReceived?.();
       const parsed = parseDockerfile(await readDockerfile(ctx, opts.dockerfile ?? ''));
       const plan = splitStages(parsed);
       let last = plan.stages.length - 1;

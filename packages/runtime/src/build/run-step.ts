@@ -41,6 +41,10 @@ export interface RunStepInput {
 
 const MAX_QUIET_OUTPUT = 64 * 1024;
 
+/** Marks RUN containers (never committed into the image: the step config is), so a daemon that
+ *  died mid-build can remove them at the next start. */
+export const INTERMEDIATE_LABEL = 'io.berth.build.intermediate';
+
 export async function runStep<T>(deps: RunStepDeps, input: RunStepInput, commit: (layer: Readable, containerId: string) => Promise<T>): Promise<T> {
   const { containers } = deps;
   input.signal?.throwIfAborted();
@@ -49,6 +53,7 @@ export async function runStep<T>(deps: RunStepDeps, input: RunStepInput, commit:
     config: {
       image: input.imageId, cmd: input.argv, entrypoint: [''], env: input.env, user: input.user ?? '',
       workingDir: input.workingDir ?? '', attachStdout: true, attachStderr: true, tty: false, openStdin: false,
+      labels: { [INTERMEDIATE_LABEL]: 'true' },
     },
     hostConfig: { networkMode: input.networkMode || 'bridge', autoRemove: false },
   });

@@ -11,7 +11,7 @@ import type { ContainerContext } from './container-context.js';
 import { buildOciSpec } from './oci-spec.js';
 import { mkdirInRoot, resolveUser } from './rootfs-paths.js';
 import { prepareMountTargets } from './container-mounts.js';
-import { endpointsOf, linkExtras, peerHostsOf } from '../network/container-networking.js';
+import { endpointsOf, linkExtras, writeHostsFile } from '../network/container-networking.js';
 
 export async function prepareBundle(ctx: ContainerContext, rec: ContainerRecord): Promise<void> {
   const { snapshotter, mounter, network } = ctx.deps;
@@ -90,9 +90,9 @@ async function writeEtcFiles(ctx: ContainerContext, rec: ContainerRecord, net: C
   }).join('');
   // Regenerated at every start, so a torn file after a crash costs nothing: no fsync here.
   await fs.writeFile(hostname, `${rec.config.hostname}\n`, { mode: 0o644 });
-  await fs.writeFile(hosts,
+  await writeHostsFile(ctx.deps.network, hosts, rec.id,
     '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\n' +
-    'ff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n' + extra + linkHosts + hostLine + peerHostsOf(ctx.deps.network, rec.id), { mode: 0o644 });
+    'ff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n' + extra + linkHosts + hostLine);
   await fs.writeFile(resolvConf, await resolvConfFor(rec), { mode: 0o644 });
   return { hostname, hosts, resolvConf };
 }

@@ -7,11 +7,12 @@
  */
 import type { AttachSession, OutputChunk } from '../containers/container-types.js';
 import type { ExecCreateSpec, ExecDetail, ExecService } from '../services.js';
+import type { ContainerRecord } from '../containers/container-types.js';
 import type { ContainerContext } from '../containers/container-context.js';
 import { decide } from '../containers/status.js';
 import { containerEnv, effectiveCapabilities } from '../containers/oci-spec.js';
 import { mergeEnv } from '../containers/container-create.js';
-import { resolveUser } from '../containers/rootfs-paths.js';
+import { ExecUserCache } from './user-cache.js';
 import { errors } from '../errors/engine-error.js';
 import { AsyncQueue } from '../util/async-queue.js';
 import { randomBytes } from 'node:crypto';
@@ -20,6 +21,11 @@ import type { ExecHandle, ExecProcessSpec, TtyExecHandle } from '../task/task-ma
 interface ExecRecord extends ExecDetail {
   started: boolean;
   createdAt: number;
+  /**
+   * The runtime process spec, resolved in the background from create() on: the CLI's create → start
+   * round trip hides the /etc/passwd and /etc/group reads. Rejects like resolveUser (bad -u).
+   */
+  proc?: Promise<ExecProcessSpec>;
   /** Settles once start() has a process (the tty handle, for resize) or failed (undefined). */
   ready: Promise<TtyExecHandle | undefined>;
   setReady(h: TtyExecHandle | undefined): void;
@@ -31,6 +37,7 @@ const MAX_EXECS_KEPT = 1000;
 
 export class LocalExecService implements ExecService {
   private readonly execs = new Map<string, ExecRecord>();
+  private readonly users = new ExecUserCache();
 
   constructor(private readonly ctx: ContainerContext) {}
 
@@ -42,7 +49,9 @@ export class LocalExecService implements ExecService {
     const id = randomBytes(32).toString('hex');
     let setReady!: (h: TtyExecHandle | undefined) => void;
     const ready = new Promise<TtyExecHandle | undefined>((r) => { setReady = r; });
-    this.execs.set(id, { id, containerId: rec.id, running: false, exitCode: null, pid: 0, spec, started: false, createdAt: Date.now(), ready, setReady });
+    const proc = this.processSpec(rec, spec);
+    proc.catch(() => { /* reported by start() */ });
+    this.execs.set(id, { id, containerId: rec.id, running: false, exitCode: null, pid: 0, spec, started: false, createdAt: Date.now(), proc, ready, setReady });
     this.prune();
     this.ctx.publish(rec, `exec_create: ${spec.cmd.join(' ')}`, { execID: id });
     return { id };
@@ -61,22 +70,12 @@ export class LocalExecService implements ExecService {
     // The exec's own config decides (moby); start's Tty only tells the client how to frame.
     const tty = !!ex.spec.tty;
     ex.started = true;
-    const rootfs = this.ctx.rootfsDir(rec.id);
-    const user = await resolveUser(rootfs, ex.spec.user || rec.config.user);
-    mark('user');
-    const caps = effectiveCapabilities(ex.spec.privileged ? ['ALL'] : rec.hostConfig.capAdd, rec.hostConfig.capDrop, rec.hostConfig.privileged);
-    const proc: ExecProcessSpec = {
-      args: ex.spec.cmd,
-      env: mergeEnv(containerEnv(rec), ex.spec.env ?? []),
-      cwd: ex.spec.workingDir || rec.config.workingDir || '/',
-      user,
-      tty,
-      capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [], ambient: [] },
-      noNewPrivileges: !rec.hostConfig.securityOpt.some((o) => /^no-new-privileges[=:]false$/.test(o)),
-    };
     const stdin = !!ex.spec.attachStdin && !opts.detach;
     let handle: ExecHandle;
     try {
+      const proc = await (ex.proc ?? this.processSpec(rec, ex.spec));
+      ex.proc = undefined;
+      mark('proc');
       if (tty) {
         const cs = opts.consoleSize ?? ex.spec.consoleSize;
         const size = cs && cs[0] > 0 && cs[1] > 0 ? { rows: cs[0], cols: cs[1] } : undefined;
@@ -126,6 +125,21 @@ export class LocalExecService implements ExecService {
     };
   }
 
+  /** The exec's process: the container's env, cwd, user and capabilities overridden by the exec's own. */
+  private async processSpec(rec: ContainerRecord, spec: ExecCreateSpec): Promise<ExecProcessSpec> {
+    const user = await this.users.resolve(this.ctx.rootfsDir(rec.id), spec.user || rec.config.user);
+    const caps = effectiveCapabilities(spec.privileged ? ['ALL'] : rec.hostConfig.capAdd, rec.hostConfig.capDrop, rec.hostConfig.privileged);
+    return {
+      args: spec.cmd,
+      env: mergeEnv(containerEnv(rec), spec.env ?? []),
+      cwd: spec.workingDir || rec.config.workingDir || '/',
+      user,
+      tty: !!spec.tty,
+      capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [], ambient: [] },
+      noNewPrivileges: !rec.hostConfig.securityOpt.some((o) => /^no-new-privileges[=:]false$/.test(o)),
+    };
+  }
+
   async resize(execId: string, size: { rows: number; cols: number }): Promise<void> {
     const ex = this.get(execId);
     let timer: NodeJS.Timeout | undefined;
@@ -138,7 +152,7 @@ export class LocalExecService implements ExecService {
   }
 
   async inspect(execId: string): Promise<ExecDetail> {
-    const { started: _s, createdAt: _c, ready: _r, setReady: _sr, ...detail } = this.get(execId);
+    const { started: _s, createdAt: _c, proc: _p, ready: _r, setReady: _sr, ...detail } = this.get(execId);
     return detail;
   }
 

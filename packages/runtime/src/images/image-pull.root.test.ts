@@ -20,7 +20,7 @@ let content: LocalContentStore;
 let snapshotter: OverlaySnapshotter;
 let svc: LocalImageService;
 let reg: FakeRegistry;
-const http = { headerTimeoutMs: 2000, bodyIdleTimeoutMs: 2000, backoffMs: 5, maxDelayMs: 50 };
+const http = { headerTimeoutMs: 15_000, bodyIdleTimeoutMs: 15_000, backoffMs: 5, maxDelayMs: 50 };
 
 async function drain(it: AsyncIterable<ProgressEvent>): Promise<ProgressEvent[]> {
   const out: ProgressEvent[] = [];
@@ -53,7 +53,7 @@ afterEach(async () => {
   await reg?.close();
 });
 
-describe('pull', () => {
+describe('pull', { timeout: 60_000 }, () => {
   it('pulls by tag and by digest: layers unpacked in order, tag and repo digest recorded', async () => {
     reg = await new FakeRegistry().start();
     const img = await publishImage(reg, 'team/app', 'v1', [{ 'a.txt': 'one', 'b.txt': 'base' }, { 'a.txt': 'two' }]);
@@ -151,7 +151,7 @@ describe('pull', () => {
   });
 });
 
-describe('push, save and load', () => {
+describe('push, save and load', { timeout: 60_000 }, () => {
   it('pushes a pulled image to another repository (mount), then save → load round trip', async () => {
     reg = await new FakeRegistry().start();
     const img = await publishImage(reg, 'src/app', 'v1', [{ f: 'pushed' }]);
@@ -180,6 +180,28 @@ describe('push, save and load', () => {
     const rec = await svc.inspect(`${reg.host}/dst/app:v2`);
     expect(rec.id).toBe(img.configDigest);
     expect(await fs.readFile(path.join(await snapshotter.upperDir(rec.chainId!), 'f'), 'utf8')).toBe('pushed');
+  });
+
+  it('T38: a registry that fails every upload gets no manifest; the push fails cleanly', async () => {
+    reg = await new FakeRegistry().start();
+    await publishImage(reg, 'src/x', 'v1', [{ f: 'to push' }]);
+    await drain(svc.pull(`${reg.host}/src/x:v1`));
+    const dst = await new FakeRegistry().start();
+    try {
+      dst.intercept = (req, res) => {
+        if (req.method !== 'PUT' || !req.url.startsWith('/upload/')) return false;
+        res.writeHead(500);
+        res.end('down');
+        return true;
+      };
+      await svc.tag(`${reg.host}/src/x:v1`, `${dst.host}/dst/x`, 'v1');
+      await expect(drain(svc.push(`${dst.host}/dst/x`, 'v1'))).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+      expect(dst.count('PUT', '/upload/')).toBe(3);
+      expect(dst.count('PUT', '/manifests/')).toBe(0);
+      expect(dst.manifests.size).toBe(0);
+    } finally {
+      await dst.close();
+    }
   });
 
   it('loads the legacy layout (<id>/layer.tar, a symlinked duplicate layer, <cfg>.json)', async () => {

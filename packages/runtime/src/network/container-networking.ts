@@ -6,6 +6,7 @@
  * adds to the ContainerNetworking contract (the deps may be a plain BridgeNetworkManager or a
  * fake, hence the feature checks).
  */
+import { promises as fs } from 'node:fs';
 import { errors } from '../errors/engine-error.js';
 import type { ContainerRecord, EndpointConfig, EndpointState, HostConfig } from '../containers/container-types.js';
 import { linkEnv, linkHostsLine, parseLink } from './hosts-file.js';
@@ -18,9 +19,14 @@ export function endpointsOf(att: unknown): Record<string, EndpointState> | undef
   return eps && Object.keys(eps).length ? eps : undefined;
 }
 
-export function peerHostsOf(network: unknown, containerId: string): string {
-  const n = network as { peerHosts?: (id: string) => string } | undefined;
-  return typeof n?.peerHosts === 'function' ? n.peerHosts(containerId) : '';
+/**
+ * Writes a container's hosts file: through the network service when there is one, which appends
+ * the peers block and serializes this write with its own in-place rewrites of the same file.
+ */
+export async function writeHostsFile(network: unknown, file: string, containerId: string, base: string): Promise<void> {
+  const n = network as { writeHostsFile?: (id: string, file: string, base: string) => Promise<void> } | undefined;
+  if (typeof n?.writeHostsFile === 'function') await n.writeHostsFile(containerId, file, base);
+  else await fs.writeFile(file, base, { mode: 0o644 });
 }
 
 function networkServiceOf(network: unknown): NetworkService | undefined {

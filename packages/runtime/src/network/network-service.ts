@@ -18,12 +18,11 @@
  */
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
-import { EngineError, errors } from '../errors/engine-error.js';
-import { Mutex } from '../util/mutex.js';
-import type { Logger } from '../util/logger.js';
+import { errors } from '../errors/engine-error.js';
+import { KeyedMutex, Mutex } from '../util/mutex.js';
 import type { ContainerRecord, EndpointState } from '../containers/container-types.js';
 import type { BridgeNetworkManager } from './bridge-network-manager.js';
-import type { AttachedNetwork, ContainerNetworkConfig } from './network-manager.js';
+import type { ContainerNetworkConfig } from './network-manager.js';
 import { FileIpam, macForIp, parseSubnet, type Subnet } from './ipam.js';
 import { NetworkStore, newNetworkId, type UserNetworkRecord } from './network-store.js';
 import { DEFAULT_POOLS, hostRoutes, planSubnet, type AddressPool } from './subnet-pool.js';
@@ -35,32 +34,12 @@ import { peersBlock, rewritePeers } from './hosts-file.js';
 import { EndpointTable } from './endpoint-table.js';
 import { labelsMatch, matchesFilter, networkViews, type ViewSources } from './network-views.js';
 import type { EndpointRequest, NetworkCreateRequest, NetworkFilter, NetworkService, NetworkView } from './network-types.js';
+import {
+  forbidden, nextIf, onlyOne, stub, throwNoContainer, throwNotFound, uniquePrefix,
+  type LocalNetworkServiceOptions, type MultiAttachedNetwork, type NetworkContainerAccess,
+} from './network-service-support.js';
 
-/** What the network service needs from the container side; bound after both exist. */
-export interface NetworkContainerAccess {
-  all(): ContainerRecord[];
-  get(id: string): ContainerRecord | undefined;
-  /** Docker's lookup (id, name, prefix); throws 404. */
-  resolve(ref: string): ContainerRecord;
-  /** Runs under the container's own lock (the one start/stop take). */
-  withLock<T>(id: string, fn: () => Promise<T>): Promise<T>;
-  save(rec: ContainerRecord): Promise<void>;
-  hostsPath(id: string): string;
-}
-
-export interface LocalNetworkServiceOptions {
-  bridge: BridgeNetworkManager;
-  stateDir: string;
-  pools?: readonly AddressPool[];
-  logger: Logger;
-  /** Docker's `network` events (create, destroy, connect, disconnect). */
-  events?: { publish(type: 'network', action: string, id: string, attributes: Record<string, string>): unknown };
-}
-
-/** AttachedNetwork plus the user-network endpoints (container-bundle.ts stores them). */
-export interface MultiAttachedNetwork extends AttachedNetwork {
-  endpoints?: Record<string, EndpointState>;
-}
+export type { LocalNetworkServiceOptions, MultiAttachedNetwork, NetworkContainerAccess } from './network-service-support.js';
 
 interface LiveNet { rec: UserNetworkRecord; subnet: Subnet; ipam: FileIpam }
 
@@ -72,6 +51,8 @@ export class LocalNetworkService implements NetworkService {
   private readonly nets = new Map<string, LiveNet>();
   private readonly live = new EndpointTable();
   private readonly lock = new Mutex();
+  /** One writer at a time per hosts file: rewrites are in place (bind mount), never atomic renames. */
+  private readonly hostsLocks = new KeyedMutex();
   private readonly iso: IsolationNames;
   private readonly pools: readonly AddressPool[];
   private access: NetworkContainerAccess | undefined;
@@ -242,7 +223,7 @@ export class LocalNetworkService implements NetworkService {
       await access.save(rec);
       if (live) {
         await this.refreshHosts([net.rec.id]);
-        await rewritePeers(access.hostsPath(id), this.peerHosts(id));
+        await this.rewriteHosts(id);
       }
     });
   }
@@ -321,9 +302,18 @@ export class LocalNetworkService implements NetworkService {
     await this.refreshHosts([...this.nets.keys()]);
   }
 
-  /** The peers block for a container's hosts file (container-bundle.ts writes it at start). */
+  /** The peers block for a container's hosts file. */
   peerHosts(containerId: string): string {
     return peersBlock(this.live.peersOf(containerId));
+  }
+
+  /** Start-time write of a hosts file (container-bundle.ts), serialized with the peer rewrites. */
+  writeHostsFile(containerId: string, file: string, base: string): Promise<void> {
+    return this.hostsLocks.run(containerId, () => fs.writeFile(file, base + this.peerHosts(containerId), { mode: 0o644 }));
+  }
+
+  private rewriteHosts(containerId: string): Promise<void> {
+    return this.hostsLocks.run(containerId, () => rewritePeers(this.containers().hostsPath(containerId), this.peerHosts(containerId)));
   }
 
   // ------------------------------------------------------------------- internals --
@@ -368,8 +358,7 @@ export class LocalNetworkService implements NetworkService {
   }
 
   private async refreshHosts(networkIds: Iterable<string>): Promise<void> {
-    const access = this.containers();
-    await Promise.all([...this.live.containersOn(networkIds)].map((c) => rewritePeers(access.hostsPath(c), this.peerHosts(c))
+    await Promise.all([...this.live.containersOn(networkIds)].map((c) => this.rewriteHosts(c)
       .catch((err) => this.opts.logger.warn('hosts file update failed', { id: c, err }))));
   }
 
@@ -416,33 +405,4 @@ export class LocalNetworkService implements NetworkService {
       networks: [...this.nets.values()].map((n) => ({ rec: n.rec, members: this.live.membersOf(n.rec.id) })),
     };
   }
-}
-
-function nextIf(taken: Set<string>): string {
-  for (let i = 0; ; i++) if (!taken.has(`eth${i}`)) return `eth${i}`;
-}
-
-function stub(cfg: ContainerNetworkConfig): ContainerRecord {
-  return { id: cfg.containerId, name: cfg.containerId.slice(0, 12) } as ContainerRecord;
-}
-
-function onlyOne<T>(xs: T[]): T | undefined {
-  return xs.length === 1 ? xs[0] : undefined;
-}
-
-function uniquePrefix(views: NetworkView[], ref: string): NetworkView | undefined {
-  return /^[0-9a-f]+$/.test(ref) ? onlyOne(views.filter((v) => v.id.startsWith(ref))) : undefined;
-}
-
-/** moby's errdefs.Forbidden (libnetwork's ActiveEndpointsError, predefined networks…): 403. */
-function forbidden(message: string): EngineError {
-  return new EngineError('PERMISSION_DENIED', message);
-}
-
-function throwNotFound(ref: string): never {
-  throw errors.notFoundMessage(`network ${ref} not found`);
-}
-
-function throwNoContainer(ref: string): never {
-  throw errors.notFound('container', ref);
 }

@@ -56,6 +56,8 @@ export interface NetworkFilter {
   /** 'custom' | 'builtin' */
   types?: string[];
   labels?: string[];
+  /** true: user networks without containers; false: the others. */
+  dangling?: boolean;
 }
 
 export interface EndpointRequest {

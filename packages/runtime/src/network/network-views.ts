@@ -69,5 +69,6 @@ export function matchesFilter(v: NetworkView, f: NetworkFilter): boolean {
   if (f.ids?.length && !f.ids.some((i) => v.id.startsWith(i))) return false;
   if (f.drivers?.length && !f.drivers.includes(v.driver)) return false;
   if (f.types?.length && !f.types.includes(v.predefined ? 'builtin' : 'custom')) return false;
+  if (f.dangling !== undefined && f.dangling !== (!v.predefined && Object.keys(v.containers).length === 0)) return false;
   return labelsMatch(v.labels, f.labels);
 }

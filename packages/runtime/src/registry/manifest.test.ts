@@ -60,6 +60,14 @@ describe('parseManifest', () => {
     expect(() => parseManifest(buf({ ...image, layers: [{ ...desc('b'), digest: 'md5:abc' }] }), null)).toThrow(/unsupported digest/);
   });
 
+  it('bounds index size (T11) and never keeps foreign `urls` (T39: layers come from the registry only)', () => {
+    const many = { schemaVersion: 2, mediaType: MANIFEST_TYPES.ociIndex, manifests: Array.from({ length: 10_000 }, () => desc('c', MANIFEST_TYPES.ociManifest)) };
+    expect(() => parseManifest(buf(many), null)).toThrow(/more than 1000 entries/);
+    const foreign = { ...image, layers: [{ ...desc('b'), urls: ['http://127.0.0.2/evil'] }] };
+    const parsed = parseManifest(buf(foreign), null);
+    expect(parsed.kind === 'image' && parsed.layers[0]).toEqual(desc('b'));
+  });
+
   it('selects the platform entry (arm64 matches v8 or no variant)', () => {
     const m = [
       { ...desc('1', MANIFEST_TYPES.ociManifest), platform: { os: 'linux', architecture: 'arm', variant: 'v7' } },

@@ -8,7 +8,8 @@ import { DistributionRegistryClient } from './registry-client.js';
 import { digestOf, FakeRegistry, miniServer, publishImage, send } from './registry-test-helpers.js';
 import type { Descriptor } from '../images/image-types.js';
 
-const fast = { headerTimeoutMs: 500, bodyIdleTimeoutMs: 500, backoffMs: 5, maxDelayMs: 50 };
+// Generous timeouts (CI machines are loaded); only the blackhole test shortens them.
+const fast = { headerTimeoutMs: 10_000, bodyIdleTimeoutMs: 10_000, backoffMs: 5, maxDelayMs: 50 };
 const names = { familiar: 'x:latest', familiarName: 'x' };
 const servers: { close(): Promise<void> }[] = [];
 afterEach(async () => { await Promise.all(servers.splice(0).map((s) => s.close())); });
@@ -25,7 +26,7 @@ async function readStream(s: NodeJS.ReadableStream): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-describe('DistributionRegistryClient', () => {
+describe('DistributionRegistryClient', { timeout: 30_000 }, () => {
   it('fetches a manifest and blobs anonymously, verifying the manifest digest', async () => {
     const reg = await registry();
     const img = await publishImage(reg, 'team/app', 'v1', [{ 'a.txt': 'hello' }]);
@@ -151,7 +152,7 @@ describe('DistributionRegistryClient', () => {
     const srv = miniServer((_req, res) => { hung.push(res.socket); /* never answers */ });
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
     servers.push({ close: () => { for (const s of hung) s.destroy(); return new Promise<void>((r) => srv.close(() => r())); } });
-    const c = new DistributionRegistryClient(`127.0.0.1:${(srv.address() as AddressInfo).port}`, { http: fast });
+    const c = new DistributionRegistryClient(`127.0.0.1:${(srv.address() as AddressInfo).port}`, { http: { ...fast, headerTimeoutMs: 500 } });
     const t0 = Date.now();
     await expect(c.getManifest('x', 'v1', names)).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
     expect(Date.now() - t0).toBeLessThan(3000);

@@ -8,7 +8,8 @@
  * 127 (binary not found) or 126 (other start failures), as Docker reports them.
  */
 import { spawn } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AsyncQueue } from '../util/async-queue.js';
@@ -28,10 +29,11 @@ export async function startRuncExec(
   proc: RuncExecProcess,
   opts: { stdin: boolean },
 ): Promise<ExecHandle> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'berth-exec-'));
-  const processFile = path.join(dir, 'process.json');
-  const pidFile = path.join(dir, 'pid');
-  await fs.writeFile(processFile, JSON.stringify({ ...proc, terminal: false }));
+  // Two flat files instead of a session dir: every fs round trip here sits on `docker exec`'s path.
+  const base = path.join(os.tmpdir(), `berth-exec-${randomBytes(8).toString('hex')}`);
+  const processFile = `${base}.json`;
+  const pidFile = `${base}.pid`;
+  await fs.writeFile(processFile, JSON.stringify({ ...proc, terminal: false }), { mode: 0o600 });
   const child = spawn(runc.runcPath, ['--root', runc.root, 'exec', '--process', processFile, '--pid-file', pidFile, id], {
     stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
@@ -44,20 +46,18 @@ export async function startRuncExec(
   const pid = new Promise<number>((res, rej) => { resolvePid = res; rejectPid = rej; });
   pid.catch(() => { /* consumers that never await pid must not crash the process */ });
 
-  const readPid = async (): Promise<number> => {
+  // A tiny tmpfs/page-cache read: synchronous is cheaper than four thread-pool hops per poll.
+  const readPid = (): number => {
     try {
-      const n = Number.parseInt(await fs.readFile(pidFile, 'utf8'), 10);
+      const n = Number.parseInt(readFileSync(pidFile, 'utf8'), 10);
       return Number.isFinite(n) && n > 0 ? n : 0;
     } catch { return 0; }
   };
-  let polling = true;
-  void (async () => {
-    while (polling && !knownPid) {
-      const p = await readPid();
-      if (p) { knownPid = p; resolvePid(p); break; }
-      await new Promise((r) => setTimeout(r, PID_POLL_MS));
-    }
-  })();
+  const poll = setInterval(() => {
+    const p = readPid();
+    if (p) { knownPid = p; resolvePid(p); clearInterval(poll); }
+  }, PID_POLL_MS);
+  poll.unref();
 
   // 'close' of the child would wait for grandchildren that still hold the pipes; 'exit' plus a short
   // grace for the pipes to drain does not.
@@ -80,8 +80,8 @@ export async function startRuncExec(
     const finish = async (code: number | null, sig: NodeJS.Signals | null, spawnErr?: Error): Promise<void> => {
       if (settled) return;
       settled = true;
-      polling = false;
-      if (!knownPid) knownPid = await readPid();
+      clearInterval(poll);
+      if (!knownPid) knownPid = readPid();
       await Promise.race([streamsDone, delay(knownPid ? 500 : 2000)]);
       let exitCode = code ?? (sig ? 128 + (os.constants.signals[sig] ?? 0) : 255);
       if (knownPid) {
@@ -97,8 +97,9 @@ export async function startRuncExec(
       output.end();
       child.stdout?.destroy();
       child.stderr?.destroy();
-      await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
       resolve(exitCode);
+      // runc has read the process file before starting anything; nobody waits for the cleanup.
+      for (const f of [processFile, pidFile]) void fs.rm(f, { force: true }).catch(() => undefined);
     };
     child.on('error', (err) => void finish(null, null, err));
     child.on('exit', (code, sig) => void finish(code, sig));

@@ -143,7 +143,8 @@ export function LogViewer({
         'dark:border-zinc-800 dark:bg-zinc-950 dark:text-zinc-200 focus:outline-none',
         className,
       )}
-      style={{ contain: 'strict' }}
+      // no scroll anchoring: Chrome's anchor selection costs O(rows) per scroll on huge lists
+      style={{ contain: 'strict', overflowAnchor: 'none' }}
     >
       {count === 0 ? (
         <div className="p-4 text-zinc-500">{empty ?? 'No log lines yet.'}</div>

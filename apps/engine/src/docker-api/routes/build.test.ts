@@ -7,10 +7,13 @@ import { request, startTestServer, type TestServer } from '../test-support/harne
 class FakeBuilds implements BuildService {
   calls: { body: string; opts: BuildOptions }[] = [];
   fail?: EngineError;
+  failEarly?: EngineError;
   pruned = 0;
   async build(context: Readable, opts: BuildOptions): Promise<{ id: string }> {
     const chunks: Buffer[] = [];
     for await (const c of context) chunks.push(c as Buffer);
+    if (this.failEarly) throw this.failEarly;
+    opts.onContextReceived?.();
     this.calls.push({ body: Buffer.concat(chunks).toString(), opts });
     opts.onProgress?.({ stream: 'Step 1/1 : FROM busybox\n' });
     if (this.fail) throw this.fail;
@@ -63,6 +66,15 @@ describe('POST /build', () => {
       errorDetail: { code: 3, message: "The command '/bin/sh -c exit 3' returned a non-zero code: 3" },
       error: "The command '/bin/sh -c exit 3' returned a non-zero code: 3",
     });
+  });
+
+  it('answers a bad context (failure before any output) with a plain HTTP error', async () => {
+    const builds = new FakeBuilds();
+    builds.failEarly = new EngineError('INVALID_ARGUMENT', 'invalid build context: bad entry');
+    const s = await server(builds);
+    const res = await request(s.sock, 'POST', '/build', { body: 'x' });
+    expect(res.status).toBe(400);
+    expect(res.json()).toEqual({ message: 'invalid build context: bad entry' });
   });
 
   it('rejects malformed JSON parameters before streaming, and answers 501 without a builder', async () => {

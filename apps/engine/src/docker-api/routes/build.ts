@@ -7,11 +7,12 @@
  * `rm`, `forcerm`, `pull`, `target`, `networkmode`, `remote`; `X-Registry-Config` is accepted
  * (base64url JSON of auth configs; pulls here use anonymous access). Malformed parameters are a
  * plain 400 before any output. Then the body (the context tar, or a bare Dockerfile) is handed to
- * the builder and its progress streamed as JSON lines: `{"stream"}` text, one `{"aux":{"ID"}}`,
+ * the builder; a failure before it produced output (bad context) is a plain HTTP error too.
+ * Otherwise, once the context is read, its progress is streamed as JSON lines: `{"stream"}` text, one `{"aux":{"ID"}}`,
  * and on failure `{"errorDetail":{"code","message"},"error"}` (code = a RUN step's exit status,
  * which the CLI turns into its own exit code).
  */
-import { engineErrorOf, errors, type BuildOptions } from '@berth/runtime';
+import { AsyncQueue, engineErrorOf, errors, type BuildEvent, type BuildOptions } from '@berth/runtime';
 import { jsonMessageLine, type JsonMessage } from '../http/json-stream.js';
 import { mapError } from '../http/errors.js';
 import { boolParam, boolParamOr, stringParam } from '../http/query.js';
@@ -78,18 +79,33 @@ export async function postBuild(ctx: RequestContext): Promise<Reply> {
   const builds = ctx.services.builds;
   if (!builds) throw errors.notImplemented('this engine has no image builder');
   const opts = buildOptions(ctx);
+  // Progress is queued until the reply is written. The reply itself waits for the whole context:
+  // Go's HTTP client (the docker CLI) stops sending the body once response headers arrive.
+  const queue = new AsyncQueue<BuildEvent>();
+  let received!: () => void;
+  const contextRead = new Promise<void>((r) => { received = r; });
+  let failure: unknown;
+  let sent = false;
+  const done = builds.build(ctx.body, { ...opts, onContextReceived: received, onProgress: (e) => { sent = true; queue.push(e); } })
+    .then(() => queue.end(), (err: unknown) => { failure = err; queue.end(); })
+    .finally(() => received());
+  await contextRead;
+  if (failure !== undefined && !sent) {
+    ctx.body.resume();
+    throw failure; // nothing streamed yet: a plain HTTP error, as dockerd answers a bad context
+  }
   return {
     kind: 'stream',
     status: 200,
     contentType: 'application/json',
     async write(out) {
       const send = (m: JsonMessage) => { if (!out.writableEnded && !out.destroyed) out.write(jsonMessageLine(m)); };
-      try {
-        await builds.build(ctx.body, { ...opts, onProgress: (e) => send(e) });
-      } catch (err) {
+      for await (const e of queue) send(e);
+      await done;
+      if (failure !== undefined) {
         ctx.body.resume();
-        const mapped = mapError(err, ctx.logger);
-        const exitCode = engineErrorOf(err)?.opts.details?.exitCode;
+        const mapped = mapError(failure, ctx.logger);
+        const exitCode = engineErrorOf(failure)?.opts.details?.exitCode;
         const code = typeof exitCode === 'number' ? exitCode : undefined;
         send({ errorDetail: { ...(code !== undefined ? { code } : {}), message: mapped.message }, error: mapped.message });
       }

@@ -80,6 +80,10 @@ export function networkFilterFrom(raw: string | null): NetworkFilter {
     else if (key === 'type') {
       for (const t of vals) if (t !== 'custom' && t !== 'builtin') throw errors.invalid(`invalid filter: 'type'='${t}'`);
       f.types = vals;
+    } else if (key === 'dangling') {
+      const d = vals[0] ?? '';
+      if (!['true', 'false', '1', '0'].includes(d)) throw errors.invalid(`invalid filter 'dangling=${d}'`);
+      f.dangling = d === 'true' || d === '1';
     } else if (key === 'scope') {
       if (!vals.includes('local')) f.names = ['\0'];
     } else throw errors.invalid(`invalid filter '${key}'`);
