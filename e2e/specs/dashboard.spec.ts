@@ -8,7 +8,7 @@ import http from 'node:http';
 import { expect, test, type Page } from '@playwright/test';
 import { testIds } from '@berth/ui/test-ids';
 import { ADMIN, VIEWER, WEB, WEB_PORT, readState } from '../support/env.js';
-import { login, newLoggedInPage, shot, terminalRows, tid, trpcMutation } from '../support/pages.js';
+import { gotoReady, login, newLoggedInPage, shot, terminalRows, tid, trpcMutation } from '../support/pages.js';
 
 const NAME = 'e2e-web';
 test.describe.configure({ mode: 'serial' });
@@ -112,7 +112,7 @@ test('terminal: echo hi → hi, then reload shows the scrollback', async () => {
 
 test('a second browser context watches the same session', async ({ browser }) => {
   const second = await newLoggedInPage(browser, ADMIN);
-  await second.goto(terminalUrl);
+  await gotoReady(second, terminalUrl, tid(testIds.terminal.host));
   await expect(second.locator(tid(testIds.terminal.host))).toHaveAttribute('data-connected', 'true');
   await expect.poll(() => terminalRows(second)).toContain('hi');
   await admin.locator(tid(testIds.terminal.host)).click();
@@ -130,7 +130,7 @@ test('a viewer watches read-only and cannot type or run', async ({ browser }) =>
   await expect(viewer.locator(tid(testIds.containers.runButton))).toHaveCount(0);
   const row = viewer.locator(tid(testIds.containers.row(NAME)));
   await expect(row.locator(tid(testIds.containers.action('stop')))).toBeDisabled();
-  await viewer.goto(terminalUrl);
+  await gotoReady(viewer, terminalUrl, tid(testIds.terminal.host));
   const term = viewer.locator(tid(testIds.terminal.host));
   await expect(term).toHaveAttribute('data-connected', 'true');
   await expect(term).toHaveAttribute('data-readonly', 'true');

@@ -4,7 +4,7 @@
  *    containers view is painted;
  *  - the log viewer with 1,000,000 synthetic lines (/bench/logs): time to first line and frame
  *    times while scrolling;
- *  - the same with a real container's 1,000,000-line log streamed from the engine;
+ *  - the same with a real container's 1,000,000-line log streamed from the engine (E2E_PERF_REAL=1);
  *  - keystroke-to-echo latency through the terminal WebSocket (browser → Next → berthd → sh).
  * Runs after dashboard.spec.ts (files run in order), which created the admin.
  */
@@ -86,8 +86,10 @@ test('log viewer: 1,000,000 synthetic lines', async ({ page }) => {
   expect(frames.p50).toBeLessThan(250); // a sanity bound: the real numbers go to perf.json
 });
 
+// Minutes on a loaded 2-CPU machine: opt-in (E2E_PERF_REAL=1), not part of every CI run.
 test('log viewer: a real 1,000,000-line container log', async ({ browser }) => {
-  test.setTimeout(240_000);
+  test.skip(process.env.E2E_PERF_REAL !== '1', 'set E2E_PERF_REAL=1 to stream a real 1,000,000-line log');
+  test.setTimeout(400_000);
   const ctx = await browser.newContext({ baseURL: WEB, viewport: { width: 1440, height: 900 }, colorScheme: 'dark' });
   await ctx.request.post('/engine/auth/login', { headers: { Origin: WEB, 'content-type': 'application/json' }, data: ADMIN });
   const page = await ctx.newPage();

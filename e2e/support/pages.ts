@@ -9,7 +9,7 @@ import path from 'node:path';
 export const tid = (id: string) => `[data-testid="${id}"]`;
 
 export async function login(page: Page, user: { username: string; password: string }) {
-  await page.goto('/login');
+  await gotoReady(page, '/login', tid(testIds.auth.username));
   await page.locator(tid(testIds.auth.username)).fill(user.username);
   await page.locator(tid(testIds.auth.password)).fill(user.password);
   await page.locator(tid(testIds.auth.submit)).click();
@@ -17,11 +17,27 @@ export async function login(page: Page, user: { username: string; password: stri
   await expect(page.locator(tid(testIds.nav.user))).toContainText(user.username);
 }
 
+/** A fresh browser context logged in through the API (the UI login is covered by its own test). */
 export async function newLoggedInPage(browser: Browser, user: { username: string; password: string }): Promise<Page> {
   const ctx = await browser.newContext({ baseURL: WEB, viewport: { width: 1440, height: 900 }, colorScheme: 'dark' });
+  const res = await ctx.request.post('/engine/auth/login', { headers: { Origin: WEB, 'content-type': 'application/json' }, data: user });
+  expect(res.status()).toBe(204);
   const page = await ctx.newPage();
-  await login(page, user);
+  await gotoReady(page, '/containers', tid(testIds.nav.user));
+  await expect(page.locator(tid(testIds.nav.user))).toContainText(user.username);
   return page;
+}
+
+/** goto, and reload once if the app has not rendered `selector` in time (seen once on a
+ *  machine at load 17: a blank page whose scripts never arrived). */
+export async function gotoReady(page: Page, url: string, selector: string) {
+  await page.goto(url);
+  try {
+    await page.locator(selector).first().waitFor({ timeout: 30_000 });
+  } catch {
+    await page.reload();
+    await page.locator(selector).first().waitFor({ timeout: 30_000 });
+  }
 }
 
 export async function shot(page: Page, name: string) {

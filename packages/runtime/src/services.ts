@@ -157,6 +157,8 @@ export interface SystemInfo {
   cgroupDriver: string;
   cgroupVersion: string;
   runtimeVersion: string;
+  /** `runc --version`'s commit line (Docker's RuncCommit.ID, e.g. `1.1.5+ds1-1+deb12u1`); absent when unknown. */
+  runtimeCommit?: string;
   securityOptions: string[];
   pidsLimit: number;
   liveRestoreEnabled: boolean;

@@ -36,7 +36,7 @@ describe('diff → commit → push, layers, ports, files, stats', () => {
   it('shows the container changes as a tree and diffs a changed file', async () => {
     ({ id: ctr } = await t.containers.run.mutate({
       image: 'busybox', name: 'edit1',
-      cmd: ['sh', '-c', 'echo extra:x:9:9::/:/bin/sh >> /etc/passwd; mkdir -p /app/d; echo hello > /app/d/f; rm /bin/ls; sleep 300'],
+      cmd: ['sh', '-c', 'echo extra:x:9:9::/:/bin/sh >> /etc/passwd; mkdir -p /app/d; echo hello > /app/d/f; printf \'a\\000b\' > /app/bin.dat; rm /bin/ls; sleep 300'],
     }));
     const root = await until(() => t.containers.changesTree.query({ id: ctr, fresh: true }), (r) => r.counts.D === 1 && r.counts.A >= 3);
     expect(root.entries.map((x) => x.name)).toEqual(expect.arrayContaining(['app', 'bin', 'etc']));
@@ -49,8 +49,10 @@ describe('diff → commit → push, layers, ports, files, stats', () => {
     expect(diff.after).toContain('extra:x:9');
     const added = await t.containers.fileDiff.query({ id: ctr, path: '/app/d/f' });
     expect(added).toMatchObject({ before: null, after: 'hello\n' });
-    const bin = await t.containers.fileDiff.query({ id: ctr, path: '/bin/busybox' });
-    expect(bin).toMatchObject({ binary: true });
+    expect(await t.containers.fileDiff.query({ id: ctr, path: '/app/bin.dat' })).toMatchObject({ binary: true, before: null, after: '', afterSize: 3 });
+    const big = await t.containers.fileDiff.query({ id: ctr, path: '/bin/busybox' });
+    expect(big).toMatchObject({ tooLarge: true, before: '', after: '' });
+    expect(big.beforeSize).toBeGreaterThan(256 * 1024);
     const pv = await t.containers.commitPreview.query({ id: ctr });
     expect(pv.files).toEqual(expect.arrayContaining([
       expect.objectContaining({ path: '/etc/passwd', kind: 'C' }), expect.objectContaining({ path: '/app/d/f', kind: 'A', size: 6 }),
@@ -61,7 +63,7 @@ describe('diff → commit → push, layers, ports, files, stats', () => {
 
   it('browses the files of a running container', async () => {
     const l = await t.files.list.query({ id: ctr, path: '/app' });
-    expect(l.entries).toEqual([expect.objectContaining({ name: 'd', type: 'dir' })]);
+    expect(l.entries.map((x) => [x.name, x.type, x.size])).toEqual([['d', 'dir', expect.any(Number)], ['bin.dat', 'file', 3]]);
     await expect(t.files.list.query({ id: ctr, path: '/app/d/f' })).rejects.toThrow(/not a directory/);
     await expect(t.files.list.query({ id: ctr, path: '/../../etc' })).rejects.toThrow(/climbs above/);
   });
@@ -82,7 +84,7 @@ describe('diff → commit → push, layers, ports, files, stats', () => {
     expect(base.entries).toHaveLength(2);
     expect(base.total).toBeGreaterThan(2);
     const w = await t.images.wasted.query({ id: image });
-    expect(w.items.map((x) => x.path)).toEqual(expect.arrayContaining(['/etc/passwd', '/bin/ls']));
+    expect(w.items).toEqual(expect.arrayContaining([expect.objectContaining({ path: '/etc/passwd', layer: 0, by: 1, reason: 'overwritten' })]));
     expect(w.totalBytes).toBeGreaterThan(0);
   });
 

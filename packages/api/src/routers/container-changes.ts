@@ -14,7 +14,8 @@ import type { ContainerService } from '@berth/runtime';
 
 const Id = z.string().min(1).max(256);
 const PathIn = z.string().min(1).max(4096);
-const TTL_MS = 5000;
+/** From the end of the scan: the UI expands for a while, then asks `fresh` to rescan. */
+const TTL_MS = 30_000;
 const MAX_ENTRIES = 64;
 const FILE_MAX = 256 * 1024;
 
@@ -23,12 +24,13 @@ const trees = new Map<string, { at: number; tree: Promise<ChangeTree> }>();
 /** The change tree of a container, shared by calls within TTL_MS (`fresh` forces a rescan). */
 export function changeTreeOf(svc: ContainerService, id: string, fresh = false, now = Date.now()): Promise<ChangeTree> {
   const hit = trees.get(id);
+  // A scan still running (at = Infinity) is always shared.
   if (hit && !fresh && now - hit.at < TTL_MS) return hit.tree;
-  const tree = callService(() => svc.changes(id)).then((c) => new ChangeTree(c));
-  trees.set(id, { at: now, tree });
-  tree.catch(() => trees.delete(id));
-  for (const [k, v] of trees) if (now - v.at >= TTL_MS || trees.size > MAX_ENTRIES) trees.delete(k);
-  return tree;
+  const entry = { at: Infinity, tree: callService(() => svc.changes(id)).then((c) => new ChangeTree(c)) };
+  trees.set(id, entry);
+  entry.tree.then(() => { entry.at = Date.now(); }, () => { if (trees.get(id) === entry) trees.delete(id); });
+  for (const [k, v] of trees) if (k !== id && (now - v.at >= TTL_MS || trees.size > MAX_ENTRIES)) trees.delete(k);
+  return entry.tree;
 }
 
 function need<T>(fn: T | undefined, what: string): T {

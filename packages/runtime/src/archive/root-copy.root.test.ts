@@ -95,6 +95,20 @@ describe('resolution inside the root', () => {
   });
 });
 
+describe('cp-out stream', () => {
+  it('releases everything (onDone) when the consumer goes away mid-file', async () => {
+    await fs.writeFile(path.join(root, 'big'), Buffer.alloc(8 * 1024 * 1024, 1));
+    const r = await rfs.resolve('/big', { followFinal: false });
+    let released!: () => void;
+    const done = new Promise<void>((resolve) => { released = resolve; });
+    const out = packResolved(r, 'big', { onDone: async () => released() });
+    let n = 0;
+    out.on('data', (c: Buffer) => { n += c.length; if (n > 100_000) out.destroy(); });
+    out.on('error', () => undefined);
+    await expect(Promise.race([done.then(() => 'released'), new Promise((res) => setTimeout(() => res('stuck'), 3000))])).resolves.toBe('released');
+  });
+});
+
 describe('cp-in tars', () => {
   it('writes files, dirs, links with modes and owners; parents are created', async () => {
     await put('/etc', [
@@ -151,14 +165,24 @@ describe('cp-in tars', () => {
 
 describe('T16: symlink-exchange race (CVE-2018-15664 shape)', () => {
   let swapper: ChildProcess | undefined;
-  afterEach(() => { swapper?.kill('SIGKILL'); swapper = undefined; });
+  /** Kills the swapping shell's whole process group (a running mv/ln outlives a killed sh). */
+  const stopSwapper = async () => {
+    const p = swapper;
+    swapper = undefined;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    const gone = new Promise((r) => p.once('exit', r));
+    try { process.kill(-p.pid!, 'SIGKILL'); } catch { /* already gone */ }
+    await gone;
+    await new Promise((r) => setTimeout(r, 100));
+  };
+  afterEach(stopSwapper);
 
   it('500 copies in and out while /w flips between a dir and a symlink to the host dir', async () => {
     await fs.mkdir(path.join(root, 'w'));
     await fs.writeFile(path.join(root, 'w/secret'), 'inside');
     // The "container": flip w <-> symlink to the host canary dir. With these windows a naive
     // path-based writeFile('root/w/f') lands ~200 of 2000 files in the host dir (checked by hand).
-    swapper = spawn('sh', ['-c', `cd ${root} && while :; do mv w w.d; ln -s ${host} w; sleep 0.002; rm w; mv w.d w; sleep 0.002; done`], { stdio: 'ignore' });
+    swapper = spawn('sh', ['-c', `cd ${root} && while :; do mv w w.d; ln -s ${host} w; sleep 0.002; rm w; mv w.d w; sleep 0.002; done`], { stdio: 'ignore', detached: true });
     let reads = 0;
     let writes = 0;
     for (let i = 0; i < 500; i++) {
@@ -174,7 +198,7 @@ describe('T16: symlink-exchange race (CVE-2018-15664 shape)', () => {
         if (String(err).includes('HOSTSECRET')) throw err;
       }
     }
-    swapper.kill('SIGKILL');
+    await stopSwapper();
     expect(await hostFiles()).toEqual(['secret']);
     expect(await fs.readFile(path.join(host, 'secret'), 'utf8')).toBe('HOSTSECRET');
     expect(writes + reads).toBeGreaterThan(100);

@@ -30,7 +30,9 @@ export function packResolved(r: Resolved, rebase: string, opts: { signal?: Abort
   const pack = tarPack();
   const out = new PassThrough();
   let stopped = false;
-  const stop = () => { stopped = true; pack.destroy(); };
+  let halt!: () => void;
+  const halted = new Promise<void>((resolve) => { halt = resolve; });
+  const stop = () => { stopped = true; halt(); pack.destroy(); };
   out.on('close', stop);
   opts.signal?.addEventListener('abort', stop, { once: true });
   pack.on('data', (chunk: unknown) => { if (!out.write(chunk as Buffer)) pack.pause(); });
@@ -38,7 +40,7 @@ export function packResolved(r: Resolved, rebase: string, opts: { signal?: Abort
   pack.on('end', () => out.end());
   pack.on('error', () => undefined);
 
-  const w = new Walker(pack, () => stopped);
+  const w = new Walker(pack, () => stopped, halted);
   (async () => {
     try {
       if (r.dir) await w.dir(r.dir, r.stat!, rebase, r.virtual);
@@ -59,7 +61,13 @@ export function packResolved(r: Resolved, rebase: string, opts: { signal?: Abort
 class Walker {
   private readonly links = new Map<string, string>();
 
-  constructor(private readonly pack: Pack, private readonly stopped: () => boolean) {}
+  /** Rejects once the consumer went away; one shared promise with a handler, so no unhandled rejections. */
+  private readonly haltErr: Promise<never>;
+
+  constructor(private readonly pack: Pack, private readonly stopped: () => boolean, readonly halted: Promise<void>) {
+    this.haltErr = halted.then(() => { throw new Error('archive stream closed'); });
+    this.haltErr.catch(() => undefined);
+  }
 
   async dir(h: FileHandle, st: Stats, name: string, virtual: boolean): Promise<void> {
     if (this.stopped()) throw new Error('archive stream closed');
@@ -143,9 +151,10 @@ class Walker {
   }
 
   private add(h: Partial<Header> & { name: string }): Promise<void> {
-    return new Promise((resolve, reject) => {
+    const added = new Promise<void>((resolve, reject) => {
       this.pack.entry(h, (err) => (err ? reject(err) : resolve()));
     });
+    return Promise.race([added, this.haltErr]);
   }
 
   private async file(fh: FileHandle, h: Partial<Header> & { name: string; size: number }): Promise<void> {
@@ -165,12 +174,13 @@ class Walker {
       const chunk = bytesRead === 0 ? buf : buf.subarray(0, bytesRead);
       pos += chunk.length;
       left -= chunk.length;
-      if (!sink.write(chunk)) {
-        await new Promise<void>((resolve) => { sink.once('drain', () => resolve()); sink.once('close', () => resolve()); });
+      if (!sink.write(chunk) && !this.stopped() && !sink.destroyed) {
+        // The stop promise matters: a sink destroyed before we listen never emits again.
+        await Promise.race([this.halted, new Promise<void>((resolve) => { sink.once('drain', () => resolve()); sink.once('close', () => resolve()); })]);
       }
     }
     sink.end(undefined);
-    await done;
+    await Promise.race([done, this.haltErr]);
   }
 }
 

@@ -33,6 +33,7 @@ export async function receiveContext(body: Readable, work: string, signal?: Abor
   await fs.mkdir(root, { mode: 0o700 });
   const head = await readHead(tarPath, 512);
   if (isTarHeader(head) || (head[0] === 0x1f && head[1] === 0x8b) || head.length === 0) {
+    if (isTarHeader(head)) await completeTrailer(tarPath);
     if (head.length > 0) {
       await applyLayer(tarPath, root, { signal }).catch((err: unknown) => {
         const e = err as EngineError;
@@ -63,6 +64,54 @@ async function readHead(file: string, n: number): Promise<Buffer> {
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * The docker CLI's `-f <Dockerfile outside the context>` path (ReplaceFileTarWrapper) closes its
+ * pipe before the tar writer, so the archive arrives without the last entry's padding and the
+ * end-of-archive blocks; dockerd's Go reader tolerates that. When the entries themselves are
+ * complete, the missing zero blocks are appended; a truncated entry stays an error.
+ */
+export async function completeTrailer(file: string): Promise<void> {
+  const fh = await fs.open(file, 'r+');
+  try {
+    const { size } = await fh.stat();
+    const tail = Buffer.alloc(1024);
+    if (size % 512 === 0 && size >= 1024) {
+      await fh.read(tail, 0, 1024, size - 1024);
+      if (tail.every((b) => b === 0)) return; // the normal case: one read
+    }
+    const hdr = Buffer.alloc(512);
+    let pos = 0;
+    while (pos + 512 <= size) {
+      await fh.read(hdr, 0, 512, pos);
+      if (hdr.every((b) => b === 0)) return; // a proper end marker
+      if (!isTarHeader(hdr)) return; // not ours to repair: checkTar will report it
+      const end = pos + 512 + entrySize(hdr);
+      if (end > size) return; // truncated data
+      const padded = end + ((512 - (end % 512)) % 512);
+      if (padded >= size) {
+        await fh.truncate(end);
+        await fh.write(Buffer.alloc(padded - end + 1024), 0, padded - end + 1024, end);
+        return;
+      }
+      pos = padded;
+    }
+    if (pos === size) await fh.write(Buffer.alloc(1024), 0, 1024, size);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Size field of a tar header: octal, or GNU base-256 for large files. */
+function entrySize(h: Buffer): number {
+  if (h[124]! & 0x80) {
+    let n = 0;
+    for (let i = 125; i < 136; i++) n = n * 256 + h[i]!;
+    return n;
+  }
+  const f = h.subarray(124, 136).toString('latin1').replace(/[\0 ]+$/, '').trim();
+  return f ? parseInt(f, 8) : 0;
 }
 
 /** A POSIX tar header block: its checksum field matches the bytes. */

@@ -20,6 +20,8 @@ export interface StageState {
   /** A CMD was set in this stage (an ENTRYPOINT then keeps it). */
   cmdSet: boolean;
   escape: '\\' | '`';
+  /** MAINTAINER of this stage: the author of every image it records. */
+  author?: string;
 }
 
 export function lookupOf(st: Pick<StageState, 'args' | 'config'>): EnvLookup {

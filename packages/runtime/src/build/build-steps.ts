@@ -43,6 +43,7 @@ export async function runInstruction(b: BuildRun, st: StageState, ins: Instructi
       if (!isMeta(ins.name)) throw errors.invalid(`unknown instruction: ${(ins.name as string).toUpperCase()}`);
       const r = applyMeta(st, ins as Instruction & { name: typeof ins.name });
       if (r.cmdSet) st.cmdSet = true;
+      if (r.author !== undefined) st.author = r.author;
       await commitMeta(b, st, r.config, r.text);
     }
   }
@@ -78,7 +79,7 @@ async function commitMeta(b: BuildRun, st: StageState, config: ImageRunConfig, t
   const createdBy = `/bin/sh -c #(nop)  ${text}`;
   const key = stepKey(st.image?.id ?? '', createdBy, JSON.stringify(config));
   const hit = cached(b, key, st.image);
-  const img = hit ?? await writeStepImage(b.imageCtx, { parent: st.image, config, createdBy, signal: b.opts.signal });
+  const img = hit ?? await writeStepImage(b.imageCtx, { parent: st.image, config, createdBy, author: st.author, signal: b.opts.signal });
   await finish(b, st, img, key, !!hit);
 }
 
@@ -117,7 +118,7 @@ async function runInstr(b: BuildRun, st: StageState, ins: Instruction): Promise<
     imageId: parent.id, argv, env: mergeEnv(st.config.env ?? [], [...argEnv, ...proxies]), user: st.config.user,
     workingDir: st.config.workingDir, networkMode: b.opts.networkMode, emit: b.say, quiet: b.opts.quiet, signal: b.opts.signal,
     defer: (p) => { b.pending.push(p); },
-  }, (layer, container) => writeStepImage(b.imageCtx, { parent, layer, config: st.config, createdBy, container, signal: b.opts.signal }));
+  }, (layer, container) => writeStepImage(b.imageCtx, { parent, layer, config: st.config, createdBy, container, author: st.author, signal: b.opts.signal }));
   await finish(b, st, img, key, false);
 }
 
@@ -180,7 +181,7 @@ async function copyInstr(b: BuildRun, st: StageState, ins: Instruction, stageInd
         const mode = parseInt(chmod, 8);
         for (const e of entries) if (e.header.type === 'file' && (e.abs !== undefined || e.data)) e.header.mode = mode;
       }
-      const img = await writeStepImage(b.imageCtx, { parent, layer: packEntries(entries, b.opts.signal), config: st.config, createdBy, signal: b.opts.signal });
+      const img = await writeStepImage(b.imageCtx, { parent, layer: packEntries(entries, b.opts.signal), config: st.config, createdBy, author: st.author, signal: b.opts.signal });
       await finish(b, st, img, key, false);
     });
   });

@@ -34,6 +34,8 @@ export interface WriteStepInput {
   createdBy: string;
   /** Intermediate container a RUN step ran in. */
   container?: string;
+  /** The stage's MAINTAINER (Docker does not inherit the base image's author). */
+  author?: string;
   signal?: AbortSignal;
 }
 
@@ -61,7 +63,7 @@ export async function writeStepImage(ctx: ImageContext, input: WriteStepInput): 
     const history: HistoryItem = { created, createdBy: input.createdBy, ...(layer ? {} : { emptyLayer: true }) };
     const k = key;
     key = undefined;
-    return await ctx.mutex.run(() => record(ctx, { parent, layer, key: k, config: input.config, history, created, container: input.container, owner }));
+    return await ctx.mutex.run(() => record(ctx, { parent, layer, key: k, config: input.config, history, created, container: input.container, owner, author: input.author ?? '' }));
   } catch (err) {
     if (key) {
       const k = key;
@@ -87,6 +89,7 @@ interface Staged {
   created: string;
   container?: string;
   owner: symbol;
+  author: string;
 }
 
 async function record(ctx: ImageContext, s: Staged): Promise<StoredImage> {
@@ -105,7 +108,7 @@ async function record(ctx: ImageContext, s: Staged): Promise<StoredImage> {
     }
     const history = [...(parent?.history ?? []), s.history];
     const configBytes = serializeImageConfig({
-      created: s.created, author: '', comment: '', ...(s.container ? { container: s.container } : {}),
+      created: s.created, author: s.author, comment: '', ...(s.container ? { container: s.container } : {}),
       architecture: platform.architecture, os: platform.os, ...(platform.variant ? { variant: platform.variant } : {}),
       config: s.config, diffIds, history,
     });
@@ -118,7 +121,7 @@ async function record(ctx: ImageContext, s: Staged): Promise<StoredImage> {
     const existing = ctx.store.get(id);
     if (existing) return existing;
     const img: StoredImage = {
-      id, created: s.created, author: '', comment: '', ...(s.container ? { container: s.container } : {}),
+      id, created: s.created, author: s.author, comment: '', ...(s.container ? { container: s.container } : {}),
       architecture: platform.architecture, os: platform.os, ...(platform.variant ? { variant: platform.variant } : {}),
       config: s.config, diffIds, layerSizes: [...(parent?.layerSizes ?? []), ...(s.layer ? [layerSize] : [])], history,
       chainId: s.layer ? s.layer.chainId : (parent?.chainId ?? null), size: (parent?.size ?? 0) + layerSize, parent: parent?.id ?? '',

@@ -16,6 +16,15 @@ describe('metadata instructions', () => {
     expect(st.config.env).toEqual(['PATH=/bin', 'X=1']); // pure
   });
 
+  it('ENV honours # escape=` (a backslash is then literal)', () => {
+    const r = meta(state({ escape: '`' }), 'ENV P=C:\\dir A=x`$y');
+    expect(r.config.env).toEqual(['PATH=/bin', 'P=C:\\dir', 'A=x$y']);
+  });
+
+  it('MAINTAINER sets the author only', () => {
+    expect(meta(state(), 'MAINTAINER someone <a@b>')).toMatchObject({ author: 'someone <a@b>', config: { env: ['PATH=/bin'] } });
+  });
+
   it('an unterminated quote is an error', () => {
     expect(() => meta(state(), 'ENV A="abc')).toThrow(/matching double-quote/);
   });

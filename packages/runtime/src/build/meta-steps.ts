@@ -19,6 +19,8 @@ export interface MetaResult {
   config: ImageRunConfig;
   text: string;
   cmdSet?: boolean;
+  /** MAINTAINER sets the image author. */
+  author?: string;
 }
 
 export const META_INSTRUCTIONS = [
@@ -49,16 +51,18 @@ export function applyMeta(st: StageState, ins: Instruction & { name: MetaName })
   const config: ImageRunConfig = structuredClone(st.config);
   const lookup = lookupOf(st);
   const w = (s: string) => subst(s, lookup, st.escape);
+  // The key=value lexer knows only `\\`; with `# escape=\`` swap the two before it runs.
+  const kv = st.escape === '`' ? ins.args.replace(/\\/g, '\\\\').replace(/`/g, '\\') : ins.args;
   switch (ins.name) {
     case 'env': {
-      const pairs = parseKeyValues('ENV', ins.args, lookup);
+      const pairs = parseKeyValues('ENV', kv, lookup);
       let env = config.env ?? [];
       for (const [k, v] of pairs) env = setEnv(env, k, v);
       config.env = env;
       return { config, text: `ENV ${pairs.map(([k, v]) => `${k}=${q(v)}`).join(' ')}` };
     }
     case 'label': {
-      const pairs = parseKeyValues('LABEL', ins.args, lookup);
+      const pairs = parseKeyValues('LABEL', kv, lookup);
       config.labels = { ...(config.labels ?? {}) };
       for (const [k, v] of pairs) config.labels[k] = v;
       return { config, text: `LABEL ${pairs.map(([k, v]) => `${k}=${q(v)}`).join(' ')}` };
@@ -126,7 +130,7 @@ export function applyMeta(st: StageState, ins: Instruction & { name: MetaName })
       return { config, text: `ONBUILD ${expr}` };
     }
     case 'maintainer':
-      return { config, text: `MAINTAINER ${one(ins)}` };
+      return { config, text: `MAINTAINER ${one(ins)}`, author: ins.args };
   }
 }
 

@@ -31,7 +31,16 @@ export async function classifyChanges(entries: readonly ChangeEntry[], lowerHas:
   const sameDirs = new Set<string>();
   const opaque: string[] = [];
   const below = (p: string) => opaque.some((o) => p.startsWith(`${o}/`));
-  for (const e of entries) {
+  // Look the lower view up for many entries at once (independent lstats overlap in the threadpool).
+  const lows = new Map<string, Promise<Awaited<ReturnType<LowerLookup>>>>();
+  const prefetch = (from: number) => {
+    for (let i = from; i < Math.min(entries.length, from + LOOKAHEAD); i++) {
+      const e = entries[i]!;
+      if (!e.whiteout && !lows.has(e.path)) { const q = lowerHas(e.path); q.catch(() => undefined); lows.set(e.path, q); }
+    }
+  };
+  for (const [i, e] of entries.entries()) {
+    if (i % LOOKAHEAD === 0) prefetch(i);
     const hidden = below(e.path);
     let kind: ChangeKind;
     if (e.whiteout) {
@@ -41,7 +50,8 @@ export async function classifyChanges(entries: readonly ChangeEntry[], lowerHas:
     } else if (hidden) {
       kind = 1;
     } else {
-      const low = await lowerHas(e.path);
+      const low = await (lows.get(e.path) ?? lowerHas(e.path));
+      lows.delete(e.path);
       kind = low ? 0 : 1;
       if (low && e.dir && low.dir && !e.opaque && low.mode === e.dir.mode && low.uid === e.dir.uid && low.gid === e.dir.gid) sameDirs.add(e.path);
     }
@@ -58,10 +68,40 @@ export async function classifyChanges(entries: readonly ChangeEntry[], lowerHas:
   return [...keep].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([p, kind]) => ({ path: p, kind }));
 }
 
-/** Metadata of `p` in the merged view of `lowers` (topmost first). */
+const LOOKAHEAD = 128;
+
+/**
+ * Metadata of `p` in the merged view of `lowers` (topmost first). A layer whose copy of the parent
+ * directory is missing cannot hold `p`: parent lookups are memoized per layer, so 10k new files in
+ * a new directory cost one lstat per layer for the directory instead of 10k.
+ */
 export function lowerLookup(lowers: readonly string[]): LowerLookup {
+  type DirState = 'dir' | 'missing' | 'other';
+  const dirIn = new Map<string, Promise<DirState>>();
+  const dirState = (li: number, d: string): Promise<DirState> => {
+    if (d === '/') return Promise.resolve('dir');
+    const k = `${li}:${d}`;
+    let v = dirIn.get(k);
+    if (!v) {
+      v = dirState(li, path.posix.dirname(d)).then(async (up): Promise<DirState> => {
+        if (up !== 'dir') return up;
+        try {
+          return (await fs.lstat(path.join(lowers[li]!, d))).isDirectory() ? 'dir' : 'other';
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+          throw err;
+        }
+      });
+      dirIn.set(k, v);
+    }
+    return v;
+  };
   return async (p) => {
-    for (const l of lowers) {
+    for (const [li, l] of lowers.entries()) {
+      const parent = await dirState(li, path.posix.dirname(p));
+      if (parent === 'missing') continue;
+      // A file (or whiteout) where a parent dir should be: this layer replaced the dir.
+      if (parent === 'other') return undefined;
       try {
         const st = await fs.lstat(path.join(l, p));
         if (isWhiteout(st)) return undefined;

@@ -9,7 +9,10 @@
  * only a deleted image's snapshot can vanish (then NOT_FOUND).
  */
 import { errors, isEngineError } from '../errors/engine-error.js';
-import { scanUpper } from '../containers/upper-scan.js';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { isWhiteout, parseOpaqueDirs } from '../containers/upper-scan.js';
+import { run } from '../util/exec-file.js';
 import { chainIdsOf } from './oci-image.js';
 import type { Digest, ImageRecord } from './image-types.js';
 import {
@@ -59,10 +62,39 @@ function typeOf(st: { isDirectory(): boolean; isFile(): boolean; isSymbolicLink(
   return st.isDirectory() ? 'dir' : st.isFile() ? 'file' : st.isSymbolicLink() ? 'symlink' : 'other';
 }
 
+const LSTAT_BATCH = 256;
+
+/**
+ * A layer dir's entries, parents before children. Like upper-scan's scanUpper, but the lstats of
+ * one directory run concurrently (a 20,000-file layer is ~20,000 lstats: sequential awaits made
+ * the first listing several times slower on a busy host). Opaque dirs: one `getfattr -R`.
+ */
 export async function scanLayerDir(dir: string): Promise<RawLayerEntry[]> {
-  return (await scanUpper(dir)).map((e) => ({
-    path: e.path, type: typeOf(e.stat), size: e.stat.isFile() ? e.stat.size : 0, mode: e.stat.mode, whiteout: e.whiteout, opaque: e.opaque,
-  }));
+  const { stdout } = await run('getfattr', ['-R', '-h', '--absolute-names', '-d', '-m', '^trusted\\.overlay\\.opaque$', dir], { okCodes: [1] });
+  const opaque = new Set<string>();
+  for (const abs of parseOpaqueDirs(stdout)) {
+    const rel = path.relative(dir, abs);
+    if (rel && !rel.startsWith('..')) opaque.add(`/${rel}`);
+  }
+  const out: RawLayerEntry[] = [];
+  const walk = async (abs: string, rel: string): Promise<void> => {
+    const names = (await fs.readdir(abs)).sort();
+    const subdirs: [string, string][] = [];
+    for (let i = 0; i < names.length; i += LSTAT_BATCH) {
+      const batch = names.slice(i, i + LSTAT_BATCH);
+      const stats = await Promise.all(batch.map((n) => fs.lstat(path.join(abs, n))));
+      batch.forEach((name, j) => {
+        const st = stats[j]!;
+        const p = `${rel}/${name}`;
+        const type = typeOf(st);
+        out.push({ path: p, type, size: st.isFile() ? st.size : 0, mode: st.mode, whiteout: isWhiteout(st), opaque: type === 'dir' && opaque.has(p) });
+        if (type === 'dir') subdirs.push([path.join(abs, name), p]);
+      });
+    }
+    for (const [a, r] of subdirs) await walk(a, r);
+  };
+  await walk(dir, '');
+  return out;
 }
 
 export class LayerExplorer implements LayerExplorerMethods {

@@ -88,4 +88,19 @@ describe('IptablesPortPublisher', () => {
     // Restored ports stay reserved.
     await expect(pub.publish(req('b', '10.0.0.3', { '80/tcp': [{ hostIp: '', hostPort: '8080' }] }))).rejects.toThrow(/already allocated/);
   });
+
+  it('flushes the conntrack entries of unpublished UDP ports only', async () => {
+    const flushed: { ip: string; ports: string[] }[] = [];
+    const pub = new IptablesPortPublisher({
+      bridgeName: 'br0', probe: async (_p, _i, port) => port || 40000, apply: async () => undefined,
+      flushUdp: async (ip, ms) => { flushed.push({ ip, ports: ms.map((m) => `${m.hostPort}/${m.proto}`) }); },
+    });
+    await pub.publish(req('u', '10.0.0.9', { '53/udp': [{ hostIp: '', hostPort: '5353' }], '80/tcp': [{ hostIp: '', hostPort: '8080' }] }));
+    await pub.publish(req('t', '10.0.0.8', { '81/tcp': [{ hostIp: '', hostPort: '8081' }] }));
+    await pub.unpublish('t');
+    expect(flushed).toEqual([]);
+    await pub.unpublish('u');
+    await pub.unpublish('u');
+    expect(flushed).toEqual([{ ip: '10.0.0.9', ports: ['5353/udp'] }]);
+  });
 });

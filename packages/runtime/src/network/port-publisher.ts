@@ -54,6 +54,8 @@ export interface IptablesPortPublisherOptions {
   probe?: PortProbe;
   /** Runs the iptables-restore input; default spawns `iptables-restore -w --noflush`. */
   apply?: (rules: string) => Promise<void>;
+  /** Forgets the UDP flows of unpublished ports; default `conntrack -D` (skipped when not installed). */
+  flushUdp?: (containerIp: string, mappings: readonly PortMapping[]) => Promise<void>;
 }
 
 const RANDOM_TRIES = 32;
@@ -65,12 +67,14 @@ export class IptablesPortPublisher implements PortPublisher {
   private readonly lock = new Mutex();
   private readonly probe: PortProbe;
   private readonly apply: (rules: string) => Promise<void>;
+  private readonly flushUdp: (containerIp: string, mappings: readonly PortMapping[]) => Promise<void>;
 
   constructor(private readonly opts: IptablesPortPublisherOptions) {
     this.chain = `BERTH-${opts.bridgeName}-DNAT`;
     this.comment = `berth:${opts.bridgeName}`;
     this.probe = opts.probe ?? probeBind;
     this.apply = opts.apply ?? (async (rules) => { await run('iptables-restore', ['-w', '--noflush'], { input: rules }); });
+    this.flushUdp = opts.flushUdp ?? flushUdpConntrack;
   }
 
   private jumps(): string[][] {
@@ -114,8 +118,13 @@ export class IptablesPortPublisher implements PortPublisher {
 
   unpublish(containerId: string): Promise<void> {
     return this.lock.run(async () => {
-      if (!this.table.delete(containerId)) return;
+      const gone = this.table.get(containerId);
+      if (!gone || !this.table.delete(containerId)) return;
       await this.write().catch((err) => { throw wrap('cannot remove published ports', err); });
+      // A UDP flow keeps its conntrack entry (and so its DNAT to this address) while packets keep
+      // coming: without a flush, the next container on this host port would not get them.
+      const udp = gone.mappings.filter((m) => m.proto === 'udp');
+      if (udp.length) await this.flushUdp(gone.containerIp, udp).catch(() => undefined);
     });
   }
 
@@ -219,6 +228,18 @@ export function probeBind(proto: PortProto, hostIp: string, port: number): Promi
       srv.close(() => resolve(p));
     });
   });
+}
+
+/** `conntrack -D` per unpublished UDP port; exit 1 means "no such flow", a missing binary is fine. */
+export async function flushUdpConntrack(containerIp: string, mappings: readonly PortMapping[]): Promise<void> {
+  for (const m of mappings) {
+    try {
+      await run('conntrack', ['-D', '-p', 'udp', '--orig-port-dst', String(m.hostPort), '--reply-src', containerIp], { okCodes: [1] });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+  }
 }
 
 function wrap(what: string, err: unknown): EngineError {

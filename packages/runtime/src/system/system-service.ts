@@ -26,6 +26,7 @@ export class LocalSystemService implements SystemService {
   async info(): Promise<SystemInfo> {
     const recs = this.deps.repo.all();
     const count = (s: string[]) => recs.filter((r) => s.includes(r.state.status)).length;
+    const runc = await runcIdentity();
     return {
       id: this.deps.engineId,
       containers: recs.length,
@@ -50,7 +51,8 @@ export class LocalSystemService implements SystemService {
       securityOptions: ['name=seccomp,profile=builtin', 'name=no-new-privileges'],
       pidsLimit: this.deps.pidsLimit,
       liveRestoreEnabled: true,
-      warnings: runcWarnings(await runcIdentity()),
+      warnings: runcWarnings(runc),
+      ...(runc.commit ? { runtimeCommit: runc.commit } : {}),
     };
   }
 

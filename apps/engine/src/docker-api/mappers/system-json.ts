@@ -100,7 +100,8 @@ export function toDockerInfo(i: SystemInfo, now = new Date()): Record<string, un
     Isolation: '',
     InitBinary: '',
     ContainerdCommit: { ID: '' },
-    RuncCommit: { ID: i.runtimeVersion },
+    // dockerd reports the commit line of `runc --version`; the version stands in when it has none.
+    RuncCommit: { ID: i.runtimeCommit || i.runtimeVersion, Expected: i.runtimeCommit || i.runtimeVersion },
     InitCommit: { ID: '' },
     SecurityOptions: i.securityOptions,
     CDISpecDirs: [],
