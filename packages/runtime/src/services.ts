@@ -75,6 +75,10 @@ export interface ContainerService {
   fileVersions?(idOrName: string, path: string, maxBytes?: number): Promise<FileVersions>;
   /** Berth extension: what `commit` would pack (the writable layer's files and bytes). */
   commitPreview?(idOrName: string): Promise<CommitPreview>;
+  /** Berth extension: one regular file of the container's view as a stream (dashboard download). */
+  openFile?(idOrName: string, path: string): Promise<{ name: string; size: number; stream: Readable }>;
+  /** Berth extension: writes one regular file through the confined cp-in (dashboard upload/edit). */
+  writeFile?(idOrName: string, path: string, data: Buffer, mode?: number): Promise<void>;
 }
 
 export interface ContainerTop {

@@ -21,6 +21,7 @@ import { checkRequest, guardConfig } from './guards.js';
 import { HttpError, refuseUpgrade, sendJson } from './http-util.js';
 import { downloadLogs } from './logs-download.js';
 import { RegistryStore } from './registry-store.js';
+import { downloadFile } from './files-download.js';
 
 export interface WebServerOptions {
   services: EngineServices;
@@ -105,6 +106,13 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
         if (!s) return sendJson(res, 401, { message: 'not logged in' });
         return await downloadLogs(services, decodeURIComponent(m[1]!), url.searchParams.get('timestamps') === '1', req, res);
       }
+      const f = /^\/files\/([^/]+)$/.exec(url.pathname);
+      if (f && method === 'GET') {
+        const s = auth.sessionOf(req);
+        if (!s) return sendJson(res, 401, { message: 'not logged in' });
+        if (s.user.role !== 'admin') return sendJson(res, 403, { message: 'admin role required' });
+        return await downloadFile(services, decodeURIComponent(f[1]!), url.searchParams.get('path') ?? '', url.searchParams.get('archive') === '1', req, res);
+      }
       return sendJson(res, 404, { message: 'not found' });
     } catch (err) {
       if (res.headersSent) { res.destroy(); return; }
@@ -112,6 +120,8 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
       const code = codeOf(err);
       if (code === 'NOT_FOUND') return sendJson(res, 404, { message: (err as Error).message });
       if (code === 'ALREADY_EXISTS' || code === 'CONFLICT') return sendJson(res, 409, { message: (err as Error).message });
+      if (code === 'INVALID_ARGUMENT') return sendJson(res, 400, { message: (err as Error).message });
+      if (code === 'NOT_IMPLEMENTED') return sendJson(res, 501, { message: (err as Error).message });
       logger.error('web request failed', { path: url.pathname, err });
       return sendJson(res, 500, { message: 'internal error' });
     }

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebEngine, type WebEngine } from './web-engine.js';
+import { WebClient } from '../../src/web/test-support/web-client.js';
 import { startRegistry, freePort, type RegistryFixture } from '../registry/registry-fixture.js';
 
 let e: WebEngine;
@@ -65,6 +66,23 @@ describe('diff → commit → push, layers, ports, files, stats', () => {
     const l = await t.files.list.query({ id: ctr, path: '/app' });
     expect(l.entries.map((x) => [x.name, x.type, x.size])).toEqual([['d', 'dir', expect.any(Number)], ['bin.dat', 'file', 3]]);
     await expect(t.files.list.query({ id: ctr, path: '/app/d/f' })).rejects.toThrow(/not a directory/);
+    const raw = await e.admin.request('GET', `/files/${ctr}?path=${encodeURIComponent('/app/d/f')}`);
+    expect([raw.status, raw.body, raw.headers['content-disposition']]).toEqual([200, 'hello\n', 'attachment; filename="f"']);
+    const tar = await e.admin.request('GET', `/files/${ctr}?path=/app&archive=1`);
+    expect(tar.status).toBe(200);
+    expect(tar.headers['content-type']).toBe('application/x-tar');
+    expect(tar.body).toContain('app/d/f');
+    expect((await e.admin.request('GET', `/files/${ctr}?path=/app`)).status).toBe(400);
+    expect((await e.admin.request('GET', `/files/${ctr}?path=/nope`)).status).toBe(404);
+    expect(await t.files.write.mutate({ id: ctr, path: '/app/up.bin', contentBase64: Buffer.from([1, 2, 0, 3]).toString('base64') })).toEqual({ ok: true, size: 4 });
+    const up = await e.admin.request('GET', `/files/${ctr}?path=/app/up.bin`);
+    expect([up.status, up.headers['content-length']]).toEqual([200, '4']);
+    await t.files.write.mutate({ id: ctr, path: '/app/d/f', content: 'edited\n' });
+    expect((await t.containers.fileDiff.query({ id: ctr, path: '/app/d/f' })).after).toBe('edited\n');
+    await t.files.write.mutate({ id: ctr, path: '/app/d/f', content: 'hello\n' });
+    await expect(t.files.write.mutate({ id: ctr, path: '/nodir/x', content: 'x' })).rejects.toThrow(/Could not find/);
+    const anon = new WebClient(e.port);
+    expect((await anon.request('GET', `/files/${ctr}?path=/app/d/f`)).status).toBe(401);
     await expect(t.files.list.query({ id: ctr, path: '/../../etc' })).rejects.toThrow(/climbs above/);
   });
 
@@ -118,6 +136,21 @@ describe('diff → commit → push, layers, ports, files, stats', () => {
     expect(await t.ports.check.query({ hostPort, proto: 'tcp' })).toEqual({ free: false, heldBy: { containerId: id, name: 'web1' } });
     expect(await t.ports.check.query({ hostPort, proto: 'udp' })).toEqual({ free: true });
     expect(await t.ports.check.query({ hostPort: e.port, proto: 'tcp' })).toEqual({ free: false, heldBy: 'host' });
+  });
+
+  it('keeps contents, commit and push from viewers; their registry list is their own', async () => {
+    await t.users.create.mutate({ username: 'viewer1', password: 'viewer-pass', role: 'viewer' });
+    const v = new WebClient(e.port);
+    expect((await v.login('viewer1', 'viewer-pass')).status).toBe(204);
+    const vt = v.trpc();
+    expect((await vt.containers.changesTree.query({ id: ctr })).counts.A).toBeGreaterThan(0);
+    await expect(vt.containers.fileDiff.query({ id: ctr, path: '/etc/passwd' })).rejects.toThrow(/admin role required/);
+    await expect(vt.containers.commit.mutate({ id: ctr })).rejects.toThrow(/admin role required/);
+    await expect(vt.files.write.mutate({ id: ctr, path: '/app/x', content: 'x' })).rejects.toThrow(/admin role required/);
+    expect((await v.request('GET', `/files/${ctr}?path=/etc/passwd`)).status).toBe(403);
+    await t.registries.save.mutate({ server: 'other.example:5000', username: 'adm', password: 'pw-of-admin' });
+    expect(await vt.registries.list.query()).toEqual([]);
+    v.close();
   });
 
   it('serves stats history and the host overview', async () => {

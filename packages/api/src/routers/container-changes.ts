@@ -46,7 +46,8 @@ export const containerChangesRouter = router({
     const tree = await changeTreeOf(ctx.services.containers, input.id, input.fresh);
     return { ...tree.list(input.path, input.offset, input.limit), changes: tree.size };
   }),
-  fileDiff: viewerProcedure.input(z.object({ id: Id, path: PathIn })).query(({ ctx, input }) => {
+  /** Admin: file contents can hold secrets a viewer should not read (listings stay viewer). */
+  fileDiff: adminProcedure.input(z.object({ id: Id, path: PathIn })).query(({ ctx, input }) => {
     const f = need(ctx.services.containers.fileVersions, 'file diff');
     return callService(() => f.call(ctx.services.containers, input.id, input.path, FILE_MAX));
   }),

@@ -75,16 +75,47 @@ class Walker {
     if (virtual) return;
     // d_type saves an lstat per entry; the fd opened next (O_NOFOLLOW) is what decides.
     const dirents = (await fs.readdir(at(h), { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const d of dirents) {
-      const n = d.name;
-      const child = name === '' ? n : `${name}/${n}`;
-      if (d.isFile() && (await this.regular(h, n, child))) continue;
-      if (d.isDirectory() && (await this.subdir(h, n, child, st.dev))) continue;
-      const cst = await lstatOrNull(at(h, n)); // other types, DT_UNKNOWN, or changed under us
-      if (!cst) continue;
-      if (cst.isDirectory()) await this.subdir(h, n, child, st.dev);
-      else await this.entry(h, n, child, cst);
+    // Regular files are opened, fstat'ed and (when small) read PREFETCH at a time, so the
+    // threadpool overlaps them; the archive is still written strictly in name order.
+    for (let i = 0; i < dirents.length; i += PREFETCH) {
+      const batch = dirents.slice(i, i + PREFETCH);
+      const preps = batch.map((d) => (d.isFile() ? prepare(h, d.name) : Promise.resolve(null)));
+      try {
+        for (const [j, d] of batch.entries()) {
+          const n = d.name;
+          const child = name === '' ? n : `${name}/${n}`;
+          const p = await preps[j]!;
+          if (p) {
+            try {
+              await this.preparedFile(p, child);
+            } finally {
+              await p.fh.close().catch(() => undefined);
+            }
+            continue;
+          }
+          if (d.isDirectory() && (await this.subdir(h, n, child, st.dev))) continue;
+          const cst = await lstatOrNull(at(h, n)); // other types, DT_UNKNOWN, or changed under us
+          if (!cst) continue;
+          if (cst.isDirectory()) await this.subdir(h, n, child, st.dev);
+          else await this.entry(h, n, child, cst);
+        }
+      } finally {
+        await Promise.all(preps.map((p) => p.then((x) => x?.fh.close().catch(() => undefined), () => undefined)));
+      }
     }
+  }
+
+  private async preparedFile(p: Prepared, name: string): Promise<void> {
+    if (this.stopped()) throw new Error('archive stream closed');
+    const fst = p.st;
+    if (fst.nlink > 1) {
+      const key = `${fst.dev}:${fst.ino}`;
+      const first = this.links.get(key);
+      if (first !== undefined) return this.add({ ...meta(fst), name, type: 'link', linkname: first });
+      this.links.set(key, name);
+    }
+    if (p.data) return this.add({ ...meta(fst), name, type: 'file', size: p.data.length }, p.data);
+    await this.file(p.fh, { ...meta(fst), name, type: 'file', size: fst.size });
   }
 
   /** Archives a directory entry through a fresh O_NOFOLLOW fd; false if it is not a directory (any more). */
@@ -150,9 +181,11 @@ class Walker {
     if (st.isFile()) await this.regular(dir, n, name); // sockets are skipped
   }
 
-  private add(h: Partial<Header> & { name: string }): Promise<void> {
+  private add(h: Partial<Header> & { name: string }, body?: Buffer): Promise<void> {
     const added = new Promise<void>((resolve, reject) => {
-      this.pack.entry(h, (err) => (err ? reject(err) : resolve()));
+      const cb = (err?: Error | null) => (err ? reject(err) : resolve());
+      if (body) this.pack.entry(h, body, cb);
+      else this.pack.entry(h, cb);
     });
     return Promise.race([added, this.haltErr]);
   }
@@ -181,6 +214,40 @@ class Walker {
     }
     sink.end(undefined);
     await Promise.race([done, this.haltErr]);
+  }
+}
+
+const PREFETCH = 32;
+const SMALL_FILE = 64 * 1024;
+
+interface Prepared { fh: FileHandle; st: Stats; data?: Buffer }
+
+/** Opens `n` as a regular file (O_NOFOLLOW|O_NONBLOCK, fstat decides) and reads it when small; null otherwise. */
+async function prepare(dir: FileHandle, n: string): Promise<Prepared | null> {
+  let fh: FileHandle;
+  try {
+    fh = await fs.open(at(dir, n), FILE_FLAGS);
+  } catch {
+    return null;
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) {
+      await fh.close();
+      return null;
+    }
+    if (st.size > SMALL_FILE) return { fh, st };
+    // Zero-filled if it shrank meanwhile: the header's size stays true.
+    const data = Buffer.alloc(st.size);
+    for (let off = 0; off < data.length;) {
+      const { bytesRead } = await fh.read(data, off, data.length - off, off);
+      if (bytesRead === 0) break;
+      off += bytesRead;
+    }
+    return { fh, st, data };
+  } catch {
+    await fh.close().catch(() => undefined);
+    return null;
   }
 }
 

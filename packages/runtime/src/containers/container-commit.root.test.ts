@@ -116,5 +116,5 @@ describe('diff + commit of a container snapshot', () => {
     expect(await exists('etc/hosts')).toBe(false);
     await mounter.unmount(v);
     await snapshotter.remove('view');
-  });
+  }, 30_000); // mounts + GNU tar: several seconds on a loaded CI machine
 });

@@ -75,7 +75,7 @@ export function mergeConfig(id: string, spec: ContainerCreateSpec, image: ImageR
   const config: ContainerConfig = {
     hostname: u.hostname || id.slice(0, 12),
     domainname: u.domainname ?? '',
-    user: u.user ?? ic.user ?? '',
+    user: u.user || ic.user || '',
     attachStdin: u.attachStdin ?? false,
     attachStdout: u.attachStdout ?? false,
     attachStderr: u.attachStderr ?? false,

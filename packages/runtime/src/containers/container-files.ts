@@ -11,13 +11,15 @@
  */
 import { constants as C, promises as fs } from 'node:fs';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { errors } from '../errors/engine-error.js';
 import { RootFs, at, mapFsError } from '../archive/root-fd.js';
 import type { Mount } from '../snapshots/snapshotter.js';
 import { ACTIVE, type ContainerContext } from './container-context.js';
 import type { ContainerRecord } from './container-types.js';
 import { isRuntimeMountpoint, scanUpper } from './upper-scan.js';
-import { containerAbsPath } from './container-archive.js';
+import { containerAbsPath, putContainerArchive, statContainerPath } from './container-archive.js';
+import { pack as tarPack } from 'tar-stream';
 
 export type FileEntryType = 'file' | 'dir' | 'symlink' | 'other';
 
@@ -206,11 +208,63 @@ async function existsBelow(lowers: readonly string[], p: string): Promise<boolea
   return false;
 }
 
+/**
+ * A regular file of the container's view as a stream (download). The root stays open (and a
+ * stopped container's temp mount stays mounted) until the stream ends or is destroyed.
+ */
+export async function openContainerFile(ctx: ContainerContext, ref: string, p: string): Promise<{ name: string; size: number; stream: Readable }> {
+  const abs = containerAbsPath(p).replace(/\/\.?$/, '') || '/';
+  const rec = ctx.resolve(ref);
+  const { root, release } = await openContainerRoot(ctx, rec);
+  const done = async () => { await root.close(); await release(); };
+  try {
+    const r = await root.resolve(abs, { followFinal: true });
+    try {
+      if (!r.stat) throw errors.notFoundMessage(`Could not find the file ${abs} in container ${ref}`);
+      if (!r.stat.isFile() || !r.parent) throw errors.invalid(`not a regular file: ${abs}`);
+      const h = await fs.open(at(r.parent, r.name), C.O_RDONLY | C.O_NOFOLLOW | C.O_NONBLOCK);
+      const st = await h.stat();
+      if (!st.isFile()) { await h.close(); throw errors.invalid(`not a regular file: ${abs}`); }
+      const stream = h.createReadStream({ autoClose: true });
+      stream.once('close', () => { void done(); });
+      return { name: path.posix.basename(abs), size: st.size, stream };
+    } finally {
+      await r.close();
+    }
+  } catch (err) {
+    await done();
+    throw mapFsError(err, `reading ${abs}`);
+  }
+}
+
+/**
+ * Writes one regular file (upload, or saving an edited text file) through `docker cp`'s confined
+ * extraction: a one-entry tar put into the parent directory, which must exist. An existing file
+ * keeps its permission bits unless `mode` is given; the new file is owned by root (as `docker cp`
+ * without -a).
+ */
+export async function writeContainerFile(ctx: ContainerContext, ref: string, p: string, data: Buffer, mode?: number): Promise<void> {
+  const abs = containerAbsPath(p).replace(/\/\.?$/, '');
+  const name = path.posix.basename(abs);
+  if (!abs || abs === '/' || !name || name === '..') throw errors.invalid(`invalid file path: ${p}`);
+  let perm = mode;
+  if (perm === undefined) {
+    const old = await statContainerPath(ctx, ref, abs).catch(() => undefined);
+    perm = old && (old.mode & 2 ** 31) === 0 ? old.mode & 0o7777 : 0o644;
+  }
+  const tar = tarPack();
+  tar.entry({ name, size: data.length, mode: perm & 0o7777, type: 'file', mtime: new Date(), uid: 0, gid: 0 }, data);
+  tar.finalize();
+  await putContainerArchive(ctx, ref, path.posix.dirname(abs), tar as unknown as Readable, { noOverwriteDirNonDir: true });
+}
+
 /** Plain functions for `Object.assign(containers, …)` in the composition root. */
 export function containerFileMethods(ctx: ContainerContext) {
   return {
     listDir: (ref: string, p: string, opts?: { offset?: number; limit?: number }) => listContainerDir(ctx, ref, p, opts),
     fileVersions: (ref: string, p: string, max?: number) => containerFileVersions(ctx, ref, p, max),
     commitPreview: (ref: string) => containerCommitPreview(ctx, ref),
+    openFile: (ref: string, p: string) => openContainerFile(ctx, ref, p),
+    writeFile: (ref: string, p: string, data: Buffer, mode?: number) => writeContainerFile(ctx, ref, p, data, mode),
   };
 }

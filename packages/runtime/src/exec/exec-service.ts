@@ -4,10 +4,13 @@
  * like moby's exec store), then started once. Without a TTY it runs through `runc exec` with pipes,
  * the cheapest path measured here; with a TTY through `conmon --exec --exec-attach`, which owns the
  * pty and reports the exit code. Resize requests that race the start wait for it (moby waits 10 s).
+ * Latency: the process spec (user lookup in the container's /etc files, env, caps) is resolved from
+ * create() on, so the CLI's create → start round trip hides it; the exit code is recorded before
+ * the attach stream ends, so the CLI's inspect right after sees it. A debug line `exec timing`
+ * gives the ms from start to proc/spawned/pid/outputDone/exit for profiling.
  */
-import type { AttachSession, OutputChunk } from '../containers/container-types.js';
+import type { AttachSession, ContainerRecord, OutputChunk } from '../containers/container-types.js';
 import type { ExecCreateSpec, ExecDetail, ExecService } from '../services.js';
-import type { ContainerRecord } from '../containers/container-types.js';
 import type { ContainerContext } from '../containers/container-context.js';
 import { decide } from '../containers/status.js';
 import { containerEnv, effectiveCapabilities } from '../containers/oci-spec.js';

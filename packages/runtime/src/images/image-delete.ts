@@ -121,11 +121,28 @@ export async function deleteImage(
     throw conflictError(img.id, conflict);
   }
   for (const r of ctx.store.references(img.id)) await untag(ctx, img, r, records);
+  await removeRecord(ctx, img, records);
+  if (!opts.noPrune) await pruneParents(ctx, img.parent, records);
+  return records;
+}
+
+async function removeRecord(ctx: ImageContext, img: StoredImage, records: ImageDeleteItem[]): Promise<void> {
   await ctx.store.delete(img.id);
   ctx.events?.('delete', img.id, { ...(img.config.labels ?? {}), name: img.id });
   records.push({ deleted: img.id });
   for (const chainId of await releaseSnapshots(ctx, img.diffIds)) records.push({ deleted: chainId });
   await releaseBlobs(ctx, [img.id, img.manifest?.digest, ...img.layers.map((l) => l.digest)]);
-  // noPrune only matters for untagged parent images, which imports and pulls do not create.
-  return records;
+}
+
+/**
+ * moby's quiet recursive delete: a build's untagged intermediate parents go with the image, up
+ * the chain, stopping at the first one that is tagged, has another child or a container user.
+ */
+async function pruneParents(ctx: ImageContext, parentId: string, records: ImageDeleteItem[]): Promise<void> {
+  for (let id = parentId; id; ) {
+    const parent = ctx.store.get(id as Digest);
+    if (!parent || (await checkConflict(ctx, parent, CONFLICT_HARD | CONFLICT_SOFT))) return;
+    await removeRecord(ctx, parent, records);
+    id = parent.parent;
+  }
 }

@@ -17,6 +17,8 @@ export interface ResolvedListFilter {
   references?: string[];
   labels?: string[];
   dangling?: boolean;
+  /** `docker images -a`: also untagged images other images build on (a build's intermediate steps). */
+  all?: boolean;
   /** `created` of the `before` / `since` images. */
   before?: string;
   since?: string;
@@ -46,6 +48,7 @@ export function filterImages(
   for (const p of filter.references ?? []) familiarMatch(p, { domain: 'docker.io', path: 'library/x', familiar: 'x' });
   const beforeT = filter.before !== undefined ? Date.parse(filter.before) : undefined;
   const sinceT = filter.since !== undefined ? Date.parse(filter.since) : undefined;
+  const parents = new Set(candidates.map((c) => c.image.parent).filter(Boolean));
   const out: ImageRecord[] = [];
   for (const { image, refs } of candidates) {
     const created = Date.parse(image.created);
@@ -57,6 +60,8 @@ export function filterImages(
     const repoTags = shown.filter((r) => r.tag !== undefined).map((r) => r.familiar);
     const repoDigests = shown.filter((r) => r.digest !== undefined).map((r) => r.familiar);
     if (repoTags.length === 0 && repoDigests.length === 0) {
+      // moby hides untagged images that have children unless `all` (they are not dangling: in use).
+      if (!filter.all && parents.has(image.id)) continue;
       if (filter.dangling === false) continue;
       if (patterns.length > 0) continue;
     } else if (filter.dangling === true && repoTags.length > 0) continue;

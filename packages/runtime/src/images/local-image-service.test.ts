@@ -315,6 +315,23 @@ describe('LocalImageService lookups, tags, list, history', () => {
 });
 
 describe('LocalImageService.remove', () => {
+  it('takes a build\'s untagged parents along, stopping at a tagged one (unless noPrune)', async () => {
+    const { id: base } = await imp('A', { repo: 'base' });
+    const img = store.get(base as Digest)!;
+    const mid = sha('mid'), top = sha('top'), top2 = sha('top2');
+    await store.put({ ...img, id: mid, parent: base });
+    await store.put({ ...img, id: top, parent: mid });
+    await svc.tag(top, 'app');
+    expect((await svc.list()).map((i) => i.id).sort()).toEqual([base, top].sort());
+    expect(await svc.remove('app')).toEqual([{ untagged: 'app:latest' }, { deleted: top }, { deleted: mid }]);
+    expect(store.get(base as Digest)).toBeDefined();
+    await store.put({ ...img, id: mid, parent: base });
+    await store.put({ ...img, id: top2, parent: mid });
+    await svc.tag(top2, 'app2');
+    expect(await svc.remove('app2', { noPrune: true })).toEqual([{ untagged: 'app2:latest' }, { deleted: top2 }]);
+    expect(store.get(mid)).toBeDefined();
+  });
+
   it('untags while other references remain', async () => {
     const { id } = await imp('A', { repo: 'x' });
     await svc.tag(id, 'y');

@@ -95,7 +95,7 @@ export class LocalImageService implements ImageService {
     const since = filter.since !== undefined ? this.resolveStored(filter.since).created : undefined;
     const store = this.ctx.store;
     const candidates = store.list().map((image) => ({ image, refs: store.references(image.id) }));
-    return filterImages(candidates, { references: filter.references, labels: filter.labels, dangling: filter.dangling, before, since }, (i) => store.toRecord(i));
+    return filterImages(candidates, { references: filter.references, labels: filter.labels, dangling: filter.dangling, all: filter.all, before, since }, (i) => store.toRecord(i));
   }
 
   async history(refOrId: string): Promise<ImageHistoryEntry[]> {

@@ -53,13 +53,14 @@ export class EndpointTable {
     return out;
   }
 
-  /** The other containers of the container's networks, with every name they answer to. */
+  /**
+   * Every container of the container's networks (itself included, as Docker's DNS answers a
+   * container's own name and aliases too), with every name it answers to.
+   */
   peersOf(containerId: string): HostsPeer[] {
     const peers: HostsPeer[] = [];
     for (const netId of this.byContainer.get(containerId)?.keys() ?? []) {
-      for (const e of this.membersOf(netId)) {
-        if (e.containerId !== containerId) peers.push({ ip: e.state.ipAddress, names: [e.name, ...e.state.aliases, e.containerId.slice(0, 12)] });
-      }
+      for (const e of this.membersOf(netId)) peers.push({ ip: e.state.ipAddress, names: [e.name, ...e.state.aliases, e.containerId.slice(0, 12)] });
     }
     return peers;
   }

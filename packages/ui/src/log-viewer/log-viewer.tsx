@@ -3,11 +3,13 @@
  * @module log-viewer/log-viewer
  * A virtualized log view: only the rows on screen (plus overscan) exist in the DOM, every row has
  * the same height, and ANSI parsing happens per visible row, so 1,000,000 lines scroll like 100.
+ * The scroll area is capped (MAX_SCROLL_PX): a 1M-line list would otherwise be an 18M-pixel
+ * layer, which made every frame slow in Chromium; past the cap, scroll position maps onto lines
+ * proportionally.
  * The caller owns the line array and appends to it in place (no copy per batch); `version` tells
  * the view that it grew. "Follow" sticks to the bottom until the user scrolls up.
  */
-import { memo, useEffect, useRef, type ReactNode } from 'react';
-import { useVirtualizer } from '@tanstack/react-virtual';
+import { memo, useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 import { cn } from '../cn.js';
 import { parseAnsi } from './ansi.js';
 import { testIds } from '../test-ids.js';
@@ -92,6 +94,11 @@ const LogRow = memo(function LogRow({ index, start, line: l, rowHeight, showTime
   );
 });
 
+/** Browsers slow down (and some cap) with multi-million-pixel scroll areas; above this height
+ *  the scrollbar maps proportionally onto the lines, and the wheel still scrolls pixel-exact. */
+const MAX_SCROLL_PX = 2_000_000;
+const OVERSCAN = 8;
+
 export function LogViewer({
   lines, version, follow, onFollowChange, showTimestamps = false, showSource = false, rowHeight = 18, empty, className,
 }: LogViewerProps) {
@@ -99,33 +106,68 @@ export function LogViewer({
   const followRef = useRef(follow);
   followRef.current = follow;
   const count = lines.length;
-  const v = useVirtualizer({
-    count,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => rowHeight,
-    overscan: 10,
-  });
-
-  useEffect(() => {
-    if (follow && count > 0) v.scrollToIndex(count - 1, { align: 'end' });
-    // `version` is what changes when lines are appended in place
-  }, [version, count, follow, v]);
+  const [view, setView] = useState({ top: 0, height: 600 });
+  const contentH = count * rowHeight;
+  const spacerH = Math.min(contentH, MAX_SCROLL_PX);
+  const scale = contentH > MAX_SCROLL_PX && spacerH > view.height ? (contentH - view.height) / (spacerH - view.height) : 1;
+  const scaleRef = useRef(scale);
+  scaleRef.current = scale;
+  const virtualTop = view.top * scale;
+  const first = Math.max(0, Math.floor(virtualTop / rowHeight) - OVERSCAN);
+  const last = Math.min(count, Math.ceil((virtualTop + view.height) / rowHeight) + OVERSCAN);
 
   // Only a scroll the user made may turn follow off: layout changes (a panel opening above,
   // a resize) also fire scroll events and must not.
   const userAt = useRef(0);
   const markUser = () => { userAt.current = performance.now(); };
+
+  useLayoutEffect(() => {
+    const el = scrollRef.current;
+    if (!el) return;
+    const sync = () => setView({ top: el.scrollTop, height: el.clientHeight });
+    sync();
+    const ro = new ResizeObserver(sync);
+    ro.observe(el);
+    // pixel-exact wheel scrolling even when the scrollbar is scaled
+    const onWheel = (e: WheelEvent) => {
+      markUser();
+      const k = scaleRef.current;
+      if (k <= 1 || e.shiftKey) return;
+      e.preventDefault();
+      const dy = e.deltaMode === 1 ? e.deltaY * rowHeight : e.deltaMode === 2 ? e.deltaY * el.clientHeight : e.deltaY;
+      el.scrollTop += dy / k;
+    };
+    el.addEventListener('wheel', onWheel, { passive: false });
+    return () => { ro.disconnect(); el.removeEventListener('wheel', onWheel); };
+  }, [rowHeight]);
+
+  useEffect(() => {
+    const el = scrollRef.current;
+    if (follow && el && count > 0) el.scrollTop = el.scrollHeight;
+    // `version` is what changes when lines are appended in place
+  }, [version, count, follow]);
+
   const onScroll = () => {
     const el = scrollRef.current;
-    if (!el || !onFollowChange) return;
+    if (!el) return;
+    setView({ top: el.scrollTop, height: el.clientHeight });
+    if (!onFollowChange) return;
     const atBottom = el.scrollTop + el.clientHeight >= el.scrollHeight - rowHeight * 2;
     if (performance.now() - userAt.current > 1000) {
-      if (followRef.current && !atBottom && count > 0) v.scrollToIndex(count - 1, { align: 'end' });
+      if (followRef.current && !atBottom && count > 0) el.scrollTop = el.scrollHeight;
       return;
     }
     if (followRef.current && !atBottom) onFollowChange(false);
     else if (!followRef.current && atBottom && count > 0) onFollowChange(true);
   };
+
+  const rows = [];
+  for (let i = first; i < last; i++) {
+    rows.push(
+      <LogRow key={i} index={i} start={Math.round(view.top + i * rowHeight - virtualTop)} line={lines[i]} rowHeight={rowHeight}
+        showTimestamps={showTimestamps} showSource={showSource} />,
+    );
+  }
 
   return (
     <div
@@ -133,7 +175,6 @@ export function LogViewer({
       data-testid={testIds.logs.viewer}
       data-count={count}
       onScroll={onScroll}
-      onWheel={markUser}
       onPointerDown={markUser}
       onKeyDown={markUser}
       onTouchMove={markUser}
@@ -143,18 +184,13 @@ export function LogViewer({
         'dark:border-zinc-800 dark:bg-zinc-950 dark:text-zinc-200 focus:outline-none',
         className,
       )}
-      // no scroll anchoring: Chrome's anchor selection costs O(rows) per scroll on huge lists
+      // no scroll anchoring: Chrome's anchor selection costs time per scroll on huge lists
       style={{ contain: 'strict', overflowAnchor: 'none' }}
     >
       {count === 0 ? (
         <div className="p-4 text-zinc-500">{empty ?? 'No log lines yet.'}</div>
       ) : (
-        <div style={{ height: v.getTotalSize(), width: '100%', position: 'relative' }}>
-          {v.getVirtualItems().map((item) => (
-            <LogRow key={item.key} index={item.index} start={item.start} line={lines[item.index]} rowHeight={rowHeight}
-              showTimestamps={showTimestamps} showSource={showSource} />
-          ))}
-        </div>
+        <div style={{ height: spacerH, width: '100%', position: 'relative' }}>{rows}</div>
       )}
     </div>
   );
