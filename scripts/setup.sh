@@ -22,6 +22,8 @@ APT_PACKAGES=(runc conmon attr iptables busybox-static docker-registry file curl
 # openssl: the token-auth registry tests (apps/engine/test/registry) make a throwaway certificate;
 # skopeo: the same tests check that another OCI tool reads what berth pushes and saves
 APT_PACKAGES+=(openssl skopeo)
+# conntrack: unpublishing a UDP port flushes its conntrack entries (stale NAT otherwise)
+APT_PACKAGES+=(conntrack)
 # >>> DASHBOARD: packages for the web dashboard and its e2e tests go here, e.g. chromium
 APT_PACKAGES_DASHBOARD=(chromium)
 # <<< DASHBOARD

@@ -86,7 +86,7 @@ const LogRow = memo(function LogRow({ index, start, line: l, rowHeight, showTime
       )}
       style={{ height: rowHeight, lineHeight: `${rowHeight}px`, transform: `translateY(${start}px)` }}
     >
-      <span className="w-14 shrink-0 select-none pr-2 text-right text-zinc-400 dark:text-zinc-600">{index + 1}</span>
+      <span className="w-16 shrink-0 select-none pr-2 text-right text-zinc-400 dark:text-zinc-600">{index + 1}</span>
       {showTimestamps ? <span className="shrink-0 select-none pr-3 text-zinc-500">{formatLogTime(l.ts)}</span> : null}
       {showSource && l.source ? <span className={cn('shrink-0 pr-3 font-semibold', sourceColor(l.source))}>{l.source}</span> : null}
       <span><LogText text={l.text} /></span>
