@@ -1,10 +1,14 @@
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
 import { RegistryStore } from './registry-store.js';
+
+const dirs: string[] = [];
+const tmp = () => { const d = mkdtempSync('/tmp/bt-rs-'); dirs.push(d); return d; };
+afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
 
 describe('RegistryStore', () => {
   it('keeps passwords encrypted at rest and per user', async () => {
-    const root = mkdtempSync('/tmp/bt-rs-');
+    const root = tmp();
     const s = new RegistryStore(root);
     const a = await s.save('alice', { server: 'http://127.0.0.1:5000/', username: 'al', password: 'hunter2-secret' });
     expect(a).toEqual({ id: expect.any(String), server: '127.0.0.1:5000', username: 'al' });
@@ -22,7 +26,7 @@ describe('RegistryStore', () => {
   });
 
   it('replaces the password of the same login and refuses a moved ciphertext', async () => {
-    const root = mkdtempSync('/tmp/bt-rs-');
+    const root = tmp();
     const s = new RegistryStore(root);
     const a = await s.save('alice', { server: 'r:5000', username: 'al', password: 'one' });
     const a2 = await s.save('alice', { server: 'r:5000', username: 'al', password: 'two' });

@@ -1,10 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createPortMapService, parseProcAddr, portMapRows, procSocketsOn } from './port-map.js';
 import type { ContainerRecord } from '../containers/container-types.js';
 
 const rec = (id: string, status: string, ports: Record<string, { hostIp: string; hostPort: string }[]>) =>
   ({ id, name: `/${id}`, state: { status }, hostConfig: { portBindings: ports }, network: { ports } }) as unknown as ContainerRecord;
+
+const dirs: string[] = [];
+afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
 
 const HEADER = '  sl  local_address rem_address   st tx_queue\n';
 
@@ -26,6 +29,7 @@ describe('port map', () => {
 
   it('checks records, then host sockets, then a bind probe', async () => {
     const dir = mkdtempSync('/tmp/bt-pm-');
+    dirs.push(dir);
     writeFileSync(`${dir}/tcp`, `${HEADER}   0: 0100007F:0BB8 00000000:0000 0A 0\n`);
     let probes = 0;
     const svc = createPortMapService({
