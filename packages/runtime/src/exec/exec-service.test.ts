@@ -56,3 +56,20 @@ describe('LocalExecService with a tty', () => {
     await expect(exec.resize(execId, { rows: 1, cols: 1 })).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 });
+
+describe('LocalExecService process spec', () => {
+  it('resolves the user from create() on and reports an unknown one at start, as Docker does', async () => {
+    const { id: bad } = await exec.create(id, { cmd: ['true'], user: 'nobody-here', attachStdout: true });
+    await new Promise((r) => setTimeout(r, 20)); // the background lookup has failed by now: no unhandled rejection
+    await expect(exec.start(bad, { detach: false })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(exec.start(bad, { detach: false })).rejects.toMatchObject({ code: 'CONFLICT' });
+    const seen: unknown[] = [];
+    const orig = tasks.execTty.bind(tasks);
+    tasks.execTty = (cid, eid, p, o) => { seen.push(p); return orig(cid, eid, p, o); };
+    const { id: ok } = await exec.create(id, { cmd: ['true'], user: '0:0', env: ['A=1'], workingDir: '/tmp', tty: true, attachStdout: true });
+    expect(await exec.start(ok, { detach: false, tty: true })).toBeDefined();
+    expect(seen[0]).toMatchObject({ args: ['true'], cwd: '/tmp', user: { uid: 0, gid: 0 }, tty: true, noNewPrivileges: true });
+    expect((seen[0] as { env: string[] }).env).toEqual(expect.arrayContaining(['PATH=/bin', 'A=1']));
+    tasks.ttyExecs.get(ok)!.finish(0);
+  });
+});

@@ -21,6 +21,7 @@ import path from 'node:path';
 import { Writable, type Readable } from 'node:stream';
 import type { ExecProcessSpec, TaskAttachment, TtyExecHandle } from './task-manager.js';
 import type { OutputChunk } from '../containers/container-types.js';
+import type { OciProcess } from '../oci/runtime-spec.js';
 import { AsyncQueue } from '../util/async-queue.js';
 import { EngineError, errors } from '../errors/engine-error.js';
 import { attachConmon, resizeConmon } from './conmon-attach.js';
@@ -88,7 +89,8 @@ export function conmonExecArgs(cfg: ConmonExecConfig, id: string, execId: string
 }
 
 export async function startConmonExec(
-  cfg: ConmonExecConfig, id: string, execId: string, p: ExecProcessSpec, opts: { stdin: boolean; size?: Size },
+  cfg: ConmonExecConfig, id: string, execId: string, p: ExecProcessSpec & { rlimits?: OciProcess['rlimits'] },
+  opts: { stdin: boolean; size?: Size },
 ): Promise<TtyExecHandle> {
   const timeoutMs = cfg.timeoutMs ?? 30_000;
   // Short and private: conmon's attach socket lives here and sun_path is 108 bytes.
@@ -99,6 +101,7 @@ export async function startConmonExec(
     ...(opts.size ? { consoleSize: { height: opts.size.rows, width: opts.size.cols } } : {}),
     ...(p.capabilities ? { capabilities: p.capabilities } : {}),
     ...(p.noNewPrivileges !== undefined ? { noNewPrivileges: p.noNewPrivileges } : {}),
+    ...(p.rlimits?.length ? { rlimits: p.rlimits } : {}),
   };
   await fs.writeFile(path.join(dir, 'process.json'), JSON.stringify(proc));
   const child = spawn(cfg.conmonPath, conmonExecArgs(cfg, id, execId, dir, opts.stdin), {

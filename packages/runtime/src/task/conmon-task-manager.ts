@@ -27,6 +27,7 @@ import { readExitFile, watchExitDir, type ExitFileFact } from './exit-watch.js';
 import { attachConmon, resizeConmon } from './conmon-attach.js';
 import { LogRotator } from './log-rotator.js';
 import { silentLogger, type Logger } from '../util/logger.js';
+import type { OciProcess } from '../oci/runtime-spec.js';
 
 export interface ConmonTaskManagerOptions {
   runcPath?: string;
@@ -50,6 +51,8 @@ export interface ConmonTaskManagerOptions {
   logger?: Logger;
 }
 
+type Rlimit = OciProcess['rlimits'][number];
+
 interface TaskInfo {
   bundleDir: string;
   cgroupsPath?: string;
@@ -62,6 +65,8 @@ export class ConmonTaskManager implements TaskManager {
   readonly runc: Runc;
   private readonly launch: ConmonLaunchConfig;
   private readonly tasks = new Map<string, TaskInfo>();
+  /** The container's rlimits per id, read once from its bundle for execs (dropped by create/delete). */
+  private readonly rlimits = new Map<string, Promise<Rlimit[]>>();
   private readonly rotator: LogRotator;
   private readonly log: Logger;
 
@@ -81,6 +86,7 @@ export class ConmonTaskManager implements TaskManager {
   }
 
   async create(t: TaskCreateOptions): Promise<{ pid: number }> {
+    this.rlimits.delete(t.id);
     const cgroupsPath = await readBundleCgroupsPath(t.bundleDir);
     this.tasks.set(t.id, { bundleDir: t.bundleDir, cgroupsPath });
     const persistDir = this.persistDir(t.id, t.bundleDir);
@@ -132,6 +138,7 @@ export class ConmonTaskManager implements TaskManager {
 
   async delete(id: string): Promise<void> {
     const info = await this.info(id);
+    this.rlimits.delete(id);
     this.rotator.untrack(id);
     await this.runc.delete(id, { force: true });
     if (info?.cgroupsPath) await removeCgroupDirs(info.cgroupsPath, this.opts.cgroupParent);
@@ -173,6 +180,7 @@ export class ConmonTaskManager implements TaskManager {
 
   async exec(id: string, p: ExecProcessSpec, opts: { stdin: boolean }): Promise<ExecHandle> {
     if (p.tty) throw errors.notImplemented('tty exec is not served by runc exec with pipes');
+    const rlimits = await this.containerRlimits(id);
     return this.runc.exec(id, {
       terminal: false,
       args: p.args,
@@ -181,14 +189,38 @@ export class ConmonTaskManager implements TaskManager {
       user: p.user,
       ...(p.capabilities ? { capabilities: fillCaps(p.capabilities) } : {}),
       ...(p.noNewPrivileges !== undefined ? { noNewPrivileges: p.noNewPrivileges } : {}),
+      ...(rlimits.length ? { rlimits } : {}),
     }, opts);
   }
 
-  execTty(id: string, execId: string, p: ExecProcessSpec, opts: { stdin: boolean; size?: { rows: number; cols: number } }): Promise<TtyExecHandle> {
+  async execTty(id: string, execId: string, p: ExecProcessSpec, opts: { stdin: boolean; size?: { rows: number; cols: number } }): Promise<TtyExecHandle> {
+    const rlimits = await this.containerRlimits(id);
     return startConmonExec({
       conmonPath: this.launch.conmonPath, runcPath: this.runc.runcPath, runcRoot: this.opts.runcRoot,
       socketDir: this.opts.socketDir, monitorCgroup: this.launch.monitorCgroup,
-    }, id, execId, { ...p, ...(p.capabilities ? { capabilities: fillCaps(p.capabilities) } : {}) }, opts);
+    }, id, execId, { ...p, ...(p.capabilities ? { capabilities: fillCaps(p.capabilities) } : {}), ...(rlimits.length ? { rlimits } : {}) }, opts);
+  }
+
+  /**
+   * An exec gets the container's ulimits, as Docker's do: runc applies only the rlimits of the
+   * exec's own process spec, so without these the process would run with the daemon's limits.
+   */
+  private containerRlimits(id: string): Promise<Rlimit[]> {
+    let r = this.rlimits.get(id);
+    if (!r) {
+      r = (async () => {
+        const info = await this.info(id);
+        if (!info) return [];
+        try {
+          const spec = JSON.parse(await fs.readFile(path.join(info.bundleDir, 'config.json'), 'utf8')) as { process?: { rlimits?: Rlimit[] } };
+          return spec.process?.rlimits ?? [];
+        } catch {
+          return [];
+        }
+      })();
+      this.rlimits.set(id, r);
+    }
+    return r;
   }
 
   /**

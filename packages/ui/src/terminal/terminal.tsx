@@ -63,6 +63,7 @@ export function Terminal({ url, readOnly = false, onStatus, onControl, className
           cb.current.onControl?.(msg);
           if (msg.type === 'exit') { host.dataset.exited = 'true'; cb.current.onStatus?.('exited', String(msg.code ?? '')); }
           if (msg.type === 'revoked') cb.current.onStatus?.('revoked');
+          if (msg.type === 'closed') { host.dataset.exited = 'true'; cb.current.onStatus?.('closed', 'session closed'); }
           return;
         }
         term.write(new Uint8Array(ev.data as ArrayBuffer));

@@ -11,12 +11,14 @@ import { formatBytes } from '@/lib/format';
 
 export interface PullState { image: string; status: string; current: number; total: number; done: boolean; layers: Record<string, { current: number; total: number }> }
 
-interface Progress { status?: string; id?: string; progressDetail?: { current?: number; total?: number }; error?: string }
+/** docker pull's lines: camelCase with top-level current/total (the engine's ProgressEvent), or Docker's progressDetail */
+interface Progress { status?: string; id?: string; current?: number; total?: number; progressDetail?: { current?: number; total?: number }; error?: string }
 
 export function applyProgress(s: PullState, p: Progress): PullState {
   const layers = { ...s.layers };
-  if (p.id && p.progressDetail && typeof p.progressDetail.total === 'number') {
-    layers[p.id] = { current: p.progressDetail.current ?? 0, total: p.progressDetail.total };
+  const total = p.total ?? p.progressDetail?.total;
+  if (p.id && typeof total === 'number' && total > 0) {
+    layers[p.id] = { current: p.current ?? p.progressDetail?.current ?? 0, total };
   }
   if (p.id && /complete|already exists/i.test(p.status ?? '') && layers[p.id]) layers[p.id] = { ...layers[p.id], current: layers[p.id].total };
   const vals = Object.values(layers);
