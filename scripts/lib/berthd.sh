@@ -97,7 +97,8 @@ berth_private_down() {
   [ -z "$BP_PID" ] || wait "$BP_PID" 2>/dev/null || true
   # Left-overs of this daemon only: monitors (conmon) whose command line names its roots,
   # and container processes whose root directory lies inside its data-root.
-  grep -alsF -e "$BP_EXEC" -e "$BP_DATA" /proc/[0-9]*/cmdline | cut -d/ -f3 |
+  # grep answers 2 when a process exits while it reads; under pipefail that must not abort
+  { grep -alsF -e "$BP_EXEC" -e "$BP_DATA" /proc/[0-9]*/cmdline || true; } | cut -d/ -f3 |
     while read -r p; do [ "$p" = "$$" ] || kill -KILL "$p" 2>/dev/null || true; done
   for p in /proc/[0-9]*/root; do
     case $(readlink "$p" 2>/dev/null) in "$BP_DATA"/*) i=${p#/proc/}; kill -KILL "${i%/root}" 2>/dev/null || true ;; esac
