@@ -10,7 +10,8 @@
 #
 # Env:
 #   BENCH_ONLY     groups [ping,run,serial,concurrent,ps,logs,exec,commit,build,rss] (what Berth supports
-#                  now; the harness also knows debian,push,build,port)
+#                  now; the harness also knows debian,push,port); `web` adds Berth's own dashboard
+#                  benchmarks (terminal latency, layer explorer, changes tree; no peer has them)
 #                  push works on berth too (BENCH_ONLY=commit,push): its registry is started here
 #   BENCH_PEERS    space-separated unix:// sockets of other engines, e.g. the private dockerd
 #                  of ../shared/bench/peers-up.sh: BENCH_PEERS=unix:///run/bench-dockerd.sock
@@ -41,6 +42,9 @@ mkdir -p "$OUT"
 trap 'berth_private_down' EXIT
 trap 'exit 130' INT TERM
 
+# web is Berth's own group (run below, not by engine-bench.sh)
+WEB_BENCH=0
+if want web; then WEB_BENCH=1; ONLY=$(printf '%s' ",$ONLY," | sed 's/,web,/,/; s/^,//; s/,$//'); fi
 if want debian && ! command -v debootstrap >/dev/null; then
   say "group debian needs debootstrap (apt-get install debootstrap); leaving it out"
   ONLY=$(printf '%s' ",$ONLY," | sed 's/,debian,/,/; s/^,//; s/,$//')
@@ -126,6 +130,17 @@ for url in ${BENCH_PEERS:-}; do
     say "peer $url failed; left out of the table"
   fi
 done
+
+# ---------------------------------------------------------------- web (berth only) --
+# BENCH_ONLY=web: the dashboard's benchmarks, which no peer has: keystroke-to-echo through the
+# terminal WebSocket, and the layer explorer / changes tree on 20,000 / 10,000 files. They start
+# their own engines (apps/engine/test/web/web-engine.ts) and print their numbers.
+if [ "$WEB_BENCH" = 1 ]; then
+  say "web benchmarks (tty latency, layer explorer, changes tree)"
+  (cd apps/engine && BERTH_BENCH=1 npx vitest run --config vitest.integration.config.ts \
+    test/web/tty-latency.test.ts test/web/visual-api-bench.test.ts 2>&1 |
+    grep -E '^\[|p50|ms' | tee "$OUT/web.txt") || say "web benchmarks failed"
+fi
 
 # ---------------------------------------------------------------- table --
 files=(); for l in "${LABELS[@]}"; do files+=("$OUT/$l.tsv"); done

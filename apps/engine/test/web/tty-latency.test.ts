@@ -1,16 +1,17 @@
 /**
  * Benchmark: keystroke-to-echo latency through ws /tty on loopback (issue 8's target: p50 < 20 ms).
  * 200 single keystrokes into (a) `cat` in a TTY container via attach (kernel echo) and (b) an exec
- * `sh` (busybox line editing echoes). Prints p50/p95/max; asserts only a loose bound so a loaded
- * CI machine does not fail it.
- * Run: cd apps/engine && npx vitest run --config vitest.integration.config.ts test/web/tty-latency.test.ts
+ * `sh` (busybox line editing echoes). Prints p50/p95/max and asserts nothing about time (a
+ * benchmark, not a timed test). Opt-in, run by `BENCH_ONLY=web npm run bench`, or:
+ * BERTH_BENCH=1 npx vitest run --config vitest.integration.config.ts test/web/tty-latency.test.ts
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startWebEngine, type WebEngine } from './web-engine.js';
 import type { Tty } from '../../src/web/test-support/web-client.js';
 
+const enabled = process.env.BERTH_BENCH === '1';
 let e: WebEngine;
-beforeAll(async () => { e = await startWebEngine(); });
+beforeAll(async () => { if (enabled) e = await startWebEngine(); });
 afterAll(async () => { await e?.stop(); });
 
 const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!; };
@@ -36,7 +37,7 @@ const report = (name: string, xs: number[]) => {
   return line;
 };
 
-it('keystroke-to-echo latency: attach to `cat` in a TTY container, and exec `sh`', async () => {
+it.skipIf(!enabled)('keystroke-to-echo latency: attach to `cat` in a TTY container, and exec `sh`', async () => {
   const t = e.admin.trpc();
   const { id } = await t.containers.run.mutate({ image: 'busybox', cmd: ['cat'], tty: true, name: 'lat-cat' });
   const s1 = await t.terminals.open.mutate({ containerId: id, mode: 'attach' });
@@ -49,6 +50,6 @@ it('keystroke-to-echo latency: attach to `cat` in a TTY container, and exec `sh`
   await b.until((x) => x.text.includes('#'), 10_000, 'prompt');
   const shMs = await measure(b);
   report('exec sh', shMs);
-  expect(pct(catMs, 50)).toBeLessThan(200);
-  expect(pct(shMs, 50)).toBeLessThan(200);
+  expect(catMs).toHaveLength(200);
+  expect(shMs).toHaveLength(200);
 }, 120_000);

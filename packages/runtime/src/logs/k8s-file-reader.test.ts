@@ -183,19 +183,17 @@ describe('readK8sFileLogs', () => {
     expect(got).toEqual(['b\n', 'cd\n']);
   });
 
-  it('reads a missing log as empty; streams many MiB quickly', async () => {
+  it('reads a missing log as empty; streams a 16 MiB log whole', async () => {
     expect(await readAll({}, path.join(dir, 'none.log'))).toEqual([]);
     const line = rec(1, 'stdout', 'F', 'y'.repeat(100));
     const block = line.repeat(Math.ceil((1 << 20) / line.length));
     const fh = await fs.open(file, 'w');
     for (let i = 0; i < 16; i++) await fh.write(block);
     await fh.close();
-    const t0 = performance.now();
+    // Throughput is measured by `npm run bench` (logs group), not asserted here.
     let bytes = 0;
     for await (const e of readK8sFileLogs(file, opts())) bytes += e.data.length;
-    const secs = (performance.now() - t0) / 1000;
     expect(bytes).toBe(101 * 16 * Math.ceil((1 << 20) / line.length));
-    expect(16 / secs).toBeGreaterThan(8); // MiB/s of file; a loose floor that a loaded CI still meets
   });
 });
 
