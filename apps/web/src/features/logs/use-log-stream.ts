@@ -45,6 +45,7 @@ export function useLogStream(opts: LogStreamOptions) {
       if (lines.current.length > max) lines.current.splice(0, lines.current.length - max);
       setVersion((v) => v + 1);
     };
+    const started = new Set<string>();
     const subs = opts.sources.map((src) => client.logs.follow.subscribe({
       id: src.id, follow: opts.follow,
       ...(opts.tail !== undefined ? { tail: opts.tail } : {}),
@@ -57,6 +58,15 @@ export function useLogStream(opts: LogStreamOptions) {
         for (const l of batch) arr.push(merged ? { ...l, source: src.name } : l);
         if (merged && batch.length && batch[0].ts < last) unsorted = true;
         if (!raf) raf = requestAnimationFrame(flush);
+      },
+      // The ws link resubscribes after a reconnect and the engine replays the history from the
+      // start: drop what this source sent before, or every line would appear twice.
+      onStarted: () => {
+        if (started.has(src.id)) {
+          lines.current = merged ? lines.current.filter((l) => l.source !== src.name) : [];
+          if (!raf) raf = requestAnimationFrame(flush);
+        }
+        started.add(src.id);
       },
       onError: (e) => setError(e.message),
       onComplete: () => setEnded((n) => n + 1),
