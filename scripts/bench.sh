@@ -100,7 +100,8 @@ ensure_images "unix://$BP_SOCK" "${BP_NSX[@]}"
 # network namespace, where engine-bench.sh expects it; stopped right after berth's run
 BENCH_REG_PID='' BENCH_REG_DIR=''
 bench_registry_down() {
-  [ -z "$BENCH_REG_PID" ] || { kill "$BENCH_REG_PID" 2>/dev/null; wait "$BENCH_REG_PID" 2>/dev/null; }
+  # wait answers the killed registry's status (143); under set -e that must not end the run
+  [ -z "$BENCH_REG_PID" ] || { kill "$BENCH_REG_PID" 2>/dev/null; wait "$BENCH_REG_PID" 2>/dev/null || true; }
   [ -z "$BENCH_REG_DIR" ] || rm -rf "$BENCH_REG_DIR"
   BENCH_REG_PID='' BENCH_REG_DIR=''
 }
