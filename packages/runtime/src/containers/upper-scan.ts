@@ -3,7 +3,8 @@
  * Reads a container's overlay upper dir (its writable layer) as a list of entries in overlay form:
  * a whiteout is a char 0/0 device, an opaque dir carries `trusted.overlay.opaque=y`. Both
  * `docker diff` (classifyChanges) and `docker commit` (layer-pack) start from this list.
- * Node has no xattr API, so the opaque dirs come from ONE `getfattr -R` over the whole tree.
+ * Node has no xattr API, so the opaque dirs and the file capabilities (for commit's layer tar) come
+ * from ONE `getfattr -R` over the whole tree.
  */
 import { promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
@@ -15,6 +16,8 @@ export interface UpperEntry {
   stat: Stats;
   whiteout: boolean;
   opaque: boolean;
+  /** `security.capability` as scanUpper read it (null: none); undefined when not scanned. */
+  capability?: Buffer | null;
 }
 
 /** Linux dev_t split as glibc's major()/minor() do (Node gives rdev as a number). */
@@ -31,15 +34,24 @@ export function isWhiteout(st: Stats): boolean {
   return st.isCharacterDevice() && st.rdev === 0;
 }
 
-/** Parses `getfattr -R -h --absolute-names -d -m <opaque>` output into the dirs marked `y`. */
+/** Parses `getfattr -R -h --absolute-names -d -m <opaque>` output (text or `-e hex`) into the dirs marked `y`. */
 export function parseOpaqueDirs(out: string): Set<string> {
-  const dirs = new Set<string>();
+  return parseXattrDump(out).opaque;
+}
+
+/** Opaque dirs and `security.capability` values (needs `-e hex` for the latter) of a getfattr dump. */
+export function parseXattrDump(out: string): { opaque: Set<string>; caps: Map<string, Buffer> } {
+  const opaque = new Set<string>();
+  const caps = new Map<string, Buffer>();
   let file: string | undefined;
   for (const line of out.split('\n')) {
-    if (line.startsWith('# file: ')) file = unescapeGetfattr(line.slice(8));
-    else if (file !== undefined && /^trusted\.overlay\.opaque="y"$/.test(line)) dirs.add(file);
+    if (line.startsWith('# file: ')) { file = unescapeGetfattr(line.slice(8)); continue; }
+    if (file === undefined) continue;
+    if (/^trusted\.overlay\.opaque=(?:"y"|0x79)$/.test(line)) opaque.add(file);
+    const m = /^security\.capability=0x([0-9a-f]+)$/.exec(line);
+    if (m) caps.set(file, Buffer.from(m[1]!, 'hex'));
   }
-  return dirs;
+  return { opaque, caps };
 }
 
 /** getfattr escapes non-printable bytes, `\` and newlines of file names as `\ooo` octal. */
@@ -55,20 +67,24 @@ export function unescapeGetfattr(s: string): string {
   return Buffer.from(bytes).toString('utf8');
 }
 
-async function opaqueDirsOf(upper: string): Promise<Set<string>> {
+async function xattrsOf(upper: string): Promise<{ opaque: Set<string>; caps: Map<string, Buffer> }> {
   // Exit 1 only means "some file had no such attribute"; output is still complete.
-  const { stdout } = await run('getfattr', ['-R', '-h', '--absolute-names', '-d', '-m', '^trusted\\.overlay\\.opaque$', upper], { okCodes: [1] });
-  const out = new Set<string>();
-  for (const abs of parseOpaqueDirs(stdout)) {
-    const rel = path.relative(upper, abs);
-    if (rel && !rel.startsWith('..')) out.add(`/${rel}`);
-  }
-  return out;
+  const { stdout } = await run('getfattr', ['-R', '-h', '--absolute-names', '-d', '-e', 'hex', '-m', '^(trusted\\.overlay\\.opaque|security\\.capability)$', upper], { okCodes: [1] });
+  const dump = parseXattrDump(stdout);
+  const rel = (abs: string) => {
+    const r = path.relative(upper, abs);
+    return r && !r.startsWith('..') ? `/${r}` : undefined;
+  };
+  const opaque = new Set<string>();
+  for (const abs of dump.opaque) { const r = rel(abs); if (r) opaque.add(r); }
+  const caps = new Map<string, Buffer>();
+  for (const [abs, v] of dump.caps) { const r = rel(abs); if (r) caps.set(r, v); }
+  return { opaque, caps };
 }
 
 /** Every entry below `upper`, parents before children, names sorted. */
 export async function scanUpper(upper: string): Promise<UpperEntry[]> {
-  const opaque = await opaqueDirsOf(upper);
+  const { opaque, caps } = await xattrsOf(upper);
   const out: UpperEntry[] = [];
   const walk = async (dir: string, rel: string): Promise<void> => {
     const names = (await fs.readdir(dir)).sort();
@@ -81,7 +97,7 @@ export async function scanUpper(upper: string): Promise<UpperEntry[]> {
         const name = batch[j]!;
         const stat = stats[j]!;
         const p = `${rel}/${name}`;
-        out.push({ path: p, stat, whiteout: isWhiteout(stat), opaque: stat.isDirectory() && opaque.has(p) });
+        out.push({ path: p, stat, whiteout: isWhiteout(stat), opaque: stat.isDirectory() && opaque.has(p), capability: caps.get(p) ?? null });
         if (stat.isDirectory()) await walk(path.join(dir, name), p);
       }
     }
