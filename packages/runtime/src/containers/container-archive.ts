@@ -237,17 +237,27 @@ async function openRoot(ctx: ContainerContext, rec: ContainerRecord, writable: b
     }
     throw errors.conflict(`container ${rec.id.slice(0, 12)} changed state during the copy, try again`);
   }
-  const { snapshotter, mounter, logger } = ctx.deps;
-  let mounts: Mount[];
-  if (writable) {
-    mounts = await snapshotter.mounts(rec.snapshotKey);
-  } else {
-    const layers = [await snapshotter.upperDir(rec.snapshotKey), ...(await snapshotter.lowerDirs(rec.snapshotKey))];
-    mounts = layers.length > 1
-      ? [{ type: 'overlay', source: 'overlay', options: [`lowerdir=${layers.join(':')}`] }]
-      : [{ type: 'bind', source: layers[0]!, options: ['bind', 'ro'] }];
-  }
-  const tmp = await fs.mkdtemp(path.join(ctx.deps.execRoot, 'cp-'));
+  const { snapshotter } = ctx.deps;
+  if (writable) return mountTempRoot(ctx, await snapshotter.mounts(rec.snapshotKey), 'cp-');
+  const layers = [await snapshotter.upperDir(rec.snapshotKey), ...(await snapshotter.lowerDirs(rec.snapshotKey))];
+  return mountTempRoot(ctx, readOnlyLayerMounts(layers), 'cp-');
+}
+
+/** A read-only view of layer dirs, top first: one overlay, or a plain bind for a single layer. */
+export function readOnlyLayerMounts(layers: readonly string[]): Mount[] {
+  return layers.length > 1
+    ? [{ type: 'overlay', source: 'overlay', options: [`lowerdir=${layers.join(':')}`] }]
+    : [{ type: 'bind', source: layers[0]!, options: ['bind', 'ro'] }];
+}
+
+/**
+ * Mounts `mounts` on a fresh dir under the exec root and opens it as a RootFs (fd-based, so later
+ * lookups cannot be redirected outside it); `release` unmounts and removes the dir. Nothing stays
+ * mounted when this throws.
+ */
+export async function mountTempRoot(ctx: ContainerContext, mounts: Mount[], prefix: string): Promise<{ root: RootFs; release: () => Promise<void> }> {
+  const { mounter, logger } = ctx.deps;
+  const tmp = await fs.mkdtemp(path.join(ctx.deps.execRoot, prefix));
   try {
     await mounter.mount(mounts, tmp);
   } catch (err) {
@@ -255,7 +265,7 @@ async function openRoot(ctx: ContainerContext, rec: ContainerRecord, writable: b
     throw err;
   }
   const release = async () => {
-    await mounter.unmount(tmp).catch((err: unknown) => logger.warn('cp: unmount failed', { tmp, err }));
+    await mounter.unmount(tmp).catch((err: unknown) => logger.warn('temporary rootfs: unmount failed', { tmp, err }));
     await fs.rmdir(tmp).catch(() => undefined);
   };
   try {

@@ -14,11 +14,10 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { errors } from '../errors/engine-error.js';
 import { RootFs, at, mapFsError } from '../archive/root-fd.js';
-import type { Mount } from '../snapshots/snapshotter.js';
 import { ACTIVE, type ContainerContext } from './container-context.js';
 import type { ContainerRecord } from './container-types.js';
 import { isRuntimeMountpoint, scanUpper } from './upper-scan.js';
-import { containerAbsPath, putContainerArchive, statContainerPath } from './container-archive.js';
+import { containerAbsPath, mountTempRoot, putContainerArchive, readOnlyLayerMounts, statContainerPath } from './container-archive.js';
 import { pack as tarPack } from 'tar-stream';
 
 export type FileEntryType = 'file' | 'dir' | 'symlink' | 'other';
@@ -51,28 +50,8 @@ const MAX_LIST = 10_000;
 const typeOf = (st: { isDirectory(): boolean; isFile(): boolean; isSymbolicLink(): boolean }): FileEntryType =>
   st.isDirectory() ? 'dir' : st.isFile() ? 'file' : st.isSymbolicLink() ? 'symlink' : 'other';
 
-async function mountLayers(ctx: ContainerContext, layers: string[]): Promise<{ root: RootFs; release: () => Promise<void> }> {
-  const { mounter, logger } = ctx.deps;
-  const mounts: Mount[] = layers.length > 1
-    ? [{ type: 'overlay', source: 'overlay', options: [`lowerdir=${layers.join(':')}`] }]
-    : [{ type: 'bind', source: layers[0]!, options: ['bind', 'ro'] }];
-  const tmp = await fs.mkdtemp(path.join(ctx.deps.execRoot, 'fv-'));
-  try {
-    await mounter.mount(mounts, tmp);
-  } catch (err) {
-    await fs.rmdir(tmp).catch(() => undefined);
-    throw err;
-  }
-  const release = async () => {
-    await mounter.unmount(tmp).catch((err: unknown) => logger.warn('files: unmount failed', { tmp, err }));
-    await fs.rmdir(tmp).catch(() => undefined);
-  };
-  try {
-    return { root: await RootFs.open(tmp), release };
-  } catch (err) {
-    await release();
-    throw err;
-  }
+function mountLayers(ctx: ContainerContext, layers: string[]): Promise<{ root: RootFs; release: () => Promise<void> }> {
+  return mountTempRoot(ctx, readOnlyLayerMounts(layers), 'fv-');
 }
 
 /** The container's own view (see the module doc). */
