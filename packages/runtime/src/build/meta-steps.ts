@@ -9,6 +9,7 @@
 import { errors } from '../errors/engine-error.js';
 import {
   isValidSignal, parseCommandLine, parseExposedPorts, parseHealthcheck, parseKeyValues, resolveCommandLine, resolveWorkdir,
+  setEnv,
 } from '../images/dockerfile-changes.js';
 import { parseInstructionLine, parseJsonArgs, splitWhitespace, splitWords } from '../images/dockerfile-words.js';
 import type { ImageRunConfig } from '../images/image-types.js';
@@ -30,14 +31,6 @@ export type MetaName = (typeof META_INSTRUCTIONS)[number];
 
 export function isMeta(name: string): name is MetaName {
   return (META_INSTRUCTIONS as readonly string[]).includes(name);
-}
-
-function setEnv(env: readonly string[], key: string, value: string): string[] {
-  const idx = env.findIndex((kv) => (kv.includes('=') ? kv.slice(0, kv.indexOf('=')) : kv) === key);
-  const copy = [...env];
-  if (idx < 0) copy.push(`${key}=${value}`);
-  else copy[idx] = `${key}=${value}`;
-  return copy;
 }
 
 function one(ins: Instruction): string {

@@ -145,7 +145,7 @@ export function resolveWorkdir(current: string | undefined, requested: string): 
 }
 
 /** moby replaceEnvOrAppend: replace the first definition of `key` in place, else append. */
-function setEnv(env: readonly string[], key: string, value: string): string[] {
+export function setEnv(env: readonly string[], key: string, value: string): string[] {
   const idx = env.findIndex((kv) => (kv.includes('=') ? kv.slice(0, kv.indexOf('=')) : kv) === key);
   const copy = [...env];
   if (idx < 0) copy.push(`${key}=${value}`);
