@@ -6,10 +6,9 @@
  * request body (a tar) into the directory `path` (query `noOverwriteDirNonDir`, `copyUIDGID`).
  * A missing `path` is 400 "bad parameter: path cannot be empty", like moby's ArchiveFormValues.
  */
-import type { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { errors, type ContainerService, type PathStat } from '@berth/runtime';
 import { boolParam } from '../http/query.js';
+import { tarReply } from '../http/tar-reply.js';
 import { get, head, type Reply, type RequestContext, type Route } from '../router.js';
 
 export const PATH_STAT_HEADER = 'X-Docker-Container-Path-Stat';
@@ -39,21 +38,7 @@ export async function statArchive(ctx: RequestContext): Promise<Reply> {
 export async function getArchive(ctx: RequestContext): Promise<Reply> {
   const p = archivePath(ctx);
   const { stat, tar } = await need(ctx.services.containers, 'getArchive')(ctx.params.id!, p, { signal: ctx.signal });
-  return {
-    kind: 'stream',
-    status: 200,
-    contentType: 'application/x-tar',
-    headers: { [PATH_STAT_HEADER]: encodePathStat(stat) },
-    async write(out: Writable, signal: AbortSignal) {
-      await pipeline(tar, out, { end: false, signal }).catch((err: unknown) => {
-        tar.destroy();
-        if (signal.aborted) return;
-        // A truncated tar must not look complete: drop the connection instead of ending the body.
-        out.destroy(err as Error);
-        throw err;
-      });
-    },
-  };
+  return tarReply(tar, { [PATH_STAT_HEADER]: encodePathStat(stat) });
 }
 
 export async function putArchive(ctx: RequestContext): Promise<Reply> {

@@ -4,9 +4,8 @@
  * `GET /containers/{id}/changes` (docker diff), `GET /containers/{id}/export` (a tar stream of
  * the merged rootfs) and `POST /commit` (docker commit; 201 `{"Id": "sha256:…"}`).
  */
-import type { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { readJson } from '../http/body.js';
+import { tarReply } from '../http/tar-reply.js';
 import { boolParamOr, stringParam } from '../http/query.js';
 import { fromCommitBody, toDockerChanges } from '../mappers/commit-json.js';
 import { get, json, post, type Reply, type RequestContext, type Route } from '../router.js';
@@ -17,22 +16,7 @@ export async function containerChanges(ctx: RequestContext): Promise<Reply> {
 }
 
 export async function exportContainer(ctx: RequestContext): Promise<Reply> {
-  const tar = await ctx.services.containers.export(ctx.params.id!, { signal: ctx.signal });
-  return {
-    kind: 'stream',
-    status: 200,
-    contentType: 'application/x-tar',
-    async write(out: Writable, signal: AbortSignal) {
-      // end:false — the server ends the response itself.
-      await pipeline(tar, out, { end: false, signal }).catch((err: unknown) => {
-        tar.destroy();
-        if (signal.aborted) return;
-        // A truncated tar must not look complete: drop the connection instead of ending the body.
-        out.destroy(err as Error);
-        throw err;
-      });
-    },
-  };
+  return tarReply(await ctx.services.containers.export(ctx.params.id!, { signal: ctx.signal }));
 }
 
 export async function commitContainer(ctx: RequestContext): Promise<Reply> {

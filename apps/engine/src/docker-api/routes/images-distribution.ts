@@ -18,6 +18,7 @@ import { readJson } from '../http/body.js';
 import { mapError } from '../http/errors.js';
 import { JsonMessageWriter, jsonMessageLine, type JsonMessage } from '../http/json-stream.js';
 import { boolParam, stringParam } from '../http/query.js';
+import { tarReply } from '../http/tar-reply.js';
 import { get, json, post, type Reply, type RequestContext, type Route } from '../router.js';
 
 /** `X-Registry-Auth`: base64url JSON AuthConfig; empty or `{}` means anonymous. Never echoed. */
@@ -128,24 +129,7 @@ export async function login(ctx: RequestContext): Promise<Reply> {
 function saveReply(ctx: RequestContext, names: string[]): Reply {
   const images = ctx.services.images;
   if (!images.save) throw errors.notImplemented('saving images is not supported by this engine');
-  const tar = images.save(names, { signal: ctx.signal });
-  return {
-    kind: 'stream', status: 200, contentType: 'application/x-tar',
-    async write(out, signal) {
-      signal.addEventListener('abort', () => tar.destroy(), { once: true });
-      for await (const chunk of tar) {
-        if (!out.write(chunk)) await drained(out);
-      }
-    },
-  };
-}
-
-function drained(out: NodeJS.WritableStream): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = () => { out.removeListener('drain', done); out.removeListener('close', done); resolve(); };
-    out.on('drain', done);
-    out.on('close', done);
-  });
+  return tarReply(images.save(names, { signal: ctx.signal }));
 }
 
 export async function saveImages(ctx: RequestContext): Promise<Reply> {
